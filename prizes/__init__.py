@@ -1,0 +1,93 @@
+"""WSIS Prizes: the application factory, which reads as the table of contents."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, has_request_context, request
+
+from prizes.config import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides the environment's settings (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    instance_path = Path((config or {}).get("INSTANCE_PATH", app.instance_path))
+    app.config.update(load_settings(instance_path))
+    app.config.update(config or {})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from prizes import models  # noqa: F401  (every table known before the first query)
+    from prizes.accounts import sessions
+    from prizes.extensions import babel, csrf, db
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    sessions.init_app(app)
+
+
+def _select_locale() -> str:
+    if not has_request_context():
+        return "en"
+    return request.accept_languages.best_match(["en"]) or "en"
+
+
+def register_blueprints(app: Flask) -> None:
+    from prizes.accounts.views import bp as accounts_bp
+    from prizes.admin.views import bp as admin_bp
+    from prizes.contest.views import bp as contest_bp
+    from prizes.review.views import bp as review_bp
+    from prizes.stocktaking.views import bp as stocktaking_bp
+    from prizes.voting.views import bp as voting_bp
+
+    for blueprint in (contest_bp, accounts_bp, stocktaking_bp, voting_bp, review_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from prizes.core.errors import init_app
+
+    init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from prizes.core.templating import init_app
+
+    init_app(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from prizes.core.headers import init_app
+
+    init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from prizes.accounts.cli import init_app as init_accounts_cli
+    from prizes.cli import init_app as init_db_cli
+    from prizes.demo import init_app as init_demo_cli
+
+    init_db_cli(app)
+    init_accounts_cli(app)
+    init_demo_cli(app)

@@ -1,0 +1,1 @@
+"""Accounts: registration, verified email, sign-in, password reset, profiles and roles."""

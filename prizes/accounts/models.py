@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from prizes.core.clock import now
+from prizes.core.vocabulary import StakeholderType
+from prizes.db import Base, PortableBigInt, UTCDateTime, enum_type
+
+
+class Role(StrEnum):
+    """Roles granted on top of the public voter, which every verified account is."""
+
+    STAKEHOLDER = "stakeholder"
+    EXPERT = "expert"
+    SECRETARIAT = "secretariat"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # One account per mailbox: the unique key is the canonical form (see accounts.emails).
+    email_canonical: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on logout-everywhere, password change and disable: old sessions stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    organisation_type: Mapped[StakeholderType | None] = mapped_column(
+        enum_type(StakeholderType, "stakeholder_type")
+    )
+    country: Mapped[str | None] = mapped_column(String(2))
+
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        foreign_keys="UserRole.user_id",
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.disabled_at is None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def has_complete_profile(self) -> bool:
+        return bool(self.organisation_name and self.organisation_type and self.country)
+
+    def has_role(self, role: Role) -> bool:
+        return any(grant.role == role for grant in self.roles)
+
+    @property
+    def role_names(self) -> set[Role]:
+        return {grant.role for grant in self.roles}
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email_canonical}>"
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+
+
+class LoginEvent(Base):
+    """One sign-in attempt; the voting issue's bulk-login flags read these."""
+
+    __tablename__ = "login_events"
+
+    id: Mapped[int] = mapped_column(PortableBigInt, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    # Keyed hashes (HMAC with the secret key), never the address or cookie in clear.
+    network_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    device_hash: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,159 @@
+"""Sign-up, verification, sign-in, password reset and the profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from prizes.accounts import services
+from prizes.accounts.forms import EmailForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm
+from prizes.core.clock import now
+from prizes.core.errors import DomainError
+from prizes.core.forms import form_page
+from prizes.core.network import keyed_hash, network_hash
+from prizes.core.permissions import login_required
+from prizes.core.tokens import InvalidToken
+from prizes.core.urls import is_safe_next
+from prizes.core.vocabulary import StakeholderType, country_choices
+from prizes.db import db
+
+bp = Blueprint("accounts", __name__)
+
+CHECK_MAIL = "accounts/check_mail.html"
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> ResponseReturnValue:
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            services.register_user(email=form.email.data, password=form.password.data, now=now())
+        except DomainError as error:
+            form.email.errors.append(error.message)
+            return form_page("accounts/register.html", form)
+        db.session.commit()
+        # The same answer whether or not the address already had an account.
+        return render_template(CHECK_MAIL, email=form.email.data)
+    return form_page("accounts/register.html", form)
+
+
+@bp.route("/verify/<token>")
+def verify_email(token: str) -> ResponseReturnValue:
+    try:
+        user = services.verify_email(token, now=now())
+    except InvalidToken:
+        flash(_("That confirmation link is expired or was already used."), "error")
+        return redirect(url_for("accounts.unverified"))
+    db.session.commit()
+    flash(_("Thank you: your email address is confirmed."), "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("accounts.profile"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/verify")
+def unverified() -> ResponseReturnValue:
+    return render_template("accounts/unverified.html", form=EmailForm())
+
+
+@bp.route("/verify/resend", methods=["POST"])
+def resend_verification() -> ResponseReturnValue:
+    form = EmailForm()
+    if not form.validate_on_submit():
+        return form_page("accounts/unverified.html", form)
+    services.resend_verification(email=form.email.data)
+    db.session.commit()
+    return render_template(CHECK_MAIL, email=form.email.data)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                email=form.email.data,
+                password=form.password.data,
+                now=now(),
+                network_hash=network_hash(request.remote_addr),
+                device_hash=_device_hash(),
+            )
+        except DomainError as error:
+            db.session.commit()  # keep the record of the failed attempt
+            flash(error.message, "error")
+            return form_page("accounts/login.html", form)
+        db.session.commit()
+        login_user(user, remember=form.remember.data)
+        target = request.args.get("next")
+        return redirect(target if is_safe_next(target) else url_for("contest.home"))
+    return form_page("accounts/login.html", form)
+
+
+def _device_hash() -> str | None:
+    device = request.cookies.get("device")
+    return keyed_hash(device) if device else None
+
+
+@bp.route("/logout", methods=["POST"])  # POST only, so a link or image cannot sign anyone out
+def logout() -> ResponseReturnValue:
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("contest.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.request_password_reset(email=form.email.data)
+        db.session.commit()
+        return render_template(CHECK_MAIL, email=form.email.data, reset=True)
+    return form_page("accounts/forgot_password.html", form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    try:
+        services.user_for_reset_token(token)
+    except InvalidToken:
+        flash(_("That reset link is expired or was already used. Ask for a new one."), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(token, password=form.password.data, now=now())
+        db.session.commit()
+        logout_user()
+        flash(_("Your password is changed. Please sign in with it."), "success")
+        return redirect(url_for("accounts.login"))
+    return form_page("accounts/reset_password.html", form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile() -> ResponseReturnValue:
+    form = ProfileForm(obj=current_user, countries=country_choices())
+    if form.validate_on_submit():
+        services.update_profile(
+            current_user,
+            organisation_name=form.organisation_name.data,
+            organisation_type=StakeholderType(form.organisation_type.data),
+            country=form.country.data,
+        )
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return form_page("accounts/profile.html", form)
+
+
+@bp.route("/account/stakeholder", methods=["POST"])
+@login_required
+def become_stakeholder() -> ResponseReturnValue:
+    if not current_user.is_verified:
+        flash(_("Please confirm your email address first."), "warning")
+        return redirect(url_for("accounts.unverified"))
+    services.become_stakeholder(current_user)
+    db.session.commit()
+    flash(_("You can now add projects and nominate them."), "success")
+    return redirect(url_for("stocktaking.mine"))

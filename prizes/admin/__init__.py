@@ -1,0 +1,1 @@
+"""The secretariat's screens, over the other domains' services (no models of its own)."""

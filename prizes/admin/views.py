@@ -1,0 +1,88 @@
+"""The secretariat's screens: overview, accounts and roles, and the offline outbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from prizes.accounts import services as accounts
+from prizes.accounts.models import Role, User
+from prizes.accounts.queries import count_users, users_matching
+from prizes.admin.forms import RoleChangeForm, UserSearchForm
+from prizes.core.clock import now
+from prizes.core.mail import read_outbox
+from prizes.core.pagination import paginate
+from prizes.core.permissions import roles_required
+from prizes.db import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@roles_required(Role.SECRETARIAT)
+def _secretariat_only() -> None:
+    """Every screen here is for the secretariat: checked once for the whole blueprint."""
+
+
+@bp.route("/")
+def dashboard() -> ResponseReturnValue:
+    return render_template("admin/dashboard.html", users=count_users())
+
+
+@bp.route("/users")
+def users() -> ResponseReturnValue:
+    form = UserSearchForm(request.args)
+    if not form.validate():
+        return render_template("admin/users.html", form=form, page=None), 422
+    role = Role(form.role.data) if form.role.data else None
+    page = paginate(
+        users_matching(form.q.data or "", role), page=request.args.get("page", 1, type=int)
+    )
+    return render_template("admin/users.html", form=form, page=page)
+
+
+@bp.route("/users/<int:user_id>")
+def user(user_id: int) -> ResponseReturnValue:
+    account = db.session.get(User, user_id) or abort(404)
+    return render_template("admin/user.html", account=account, role_form=RoleChangeForm())
+
+
+@bp.route("/users/<int:user_id>/roles", methods=["POST"])
+def change_role(user_id: int) -> ResponseReturnValue:
+    account = db.session.get(User, user_id) or abort(404)
+    form = RoleChangeForm()
+    if not form.validate_on_submit():
+        return render_template("admin/user.html", account=account, role_form=form), 422
+    role = Role(form.role.data)
+    if form.action.data == "revoke" and account.id == current_user.id and role == Role.SECRETARIAT:
+        flash(_("You cannot remove your own secretariat role."), "error")
+        return redirect(url_for("admin.user", user_id=account.id))
+    if form.action.data == "grant":
+        accounts.grant_role(account, role, by=current_user)
+    else:
+        accounts.revoke_role(account, role, by=current_user)
+    db.session.commit()
+    flash(_("Roles updated."), "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.route("/users/<int:user_id>/status", methods=["POST"])
+def change_status(user_id: int) -> ResponseReturnValue:
+    account = db.session.get(User, user_id) or abort(404)
+    if account.id == current_user.id:
+        flash(_("You cannot disable your own account."), "error")
+    elif account.is_active:
+        accounts.disable_user(account, by=current_user, now=now())
+        flash(_("The account is disabled and signed out everywhere."), "success")
+    else:
+        accounts.enable_user(account, by=current_user)
+        flash(_("The account is enabled."), "success")
+    db.session.commit()
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.route("/outbox")
+def outbox() -> ResponseReturnValue:
+    return render_template("admin/outbox.html", messages=read_outbox())

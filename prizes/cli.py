@@ -1,0 +1,65 @@
+"""``flask --app wsgi db ...``: the Alembic migrations, run against the app's database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from sqlalchemy.engine import Connection
+
+from prizes.db import db
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic settings; the migrations run on ``connection`` when one is given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"].replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_database(connection: Connection | None = None, revision: str = "head") -> None:
+    if connection is not None:
+        command.upgrade(alembic_config(connection), revision)
+        return
+    with db.engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.group("db")
+    def db_group() -> None:
+        """Database migrations."""
+
+    @db_group.command("upgrade")
+    @click.argument("revision", default="head")
+    def upgrade(revision: str) -> None:
+        """Apply the migrations up to REVISION (default: the newest)."""
+        upgrade_database(revision=revision)
+        click.echo(f"Database upgraded to {revision}.")
+
+    @db_group.command("downgrade")
+    @click.argument("revision")
+    def downgrade(revision: str) -> None:
+        """Step the schema back to REVISION."""
+        with db.engine.begin() as conn:
+            command.downgrade(alembic_config(conn), revision)
+
+    @db_group.command("revision")
+    @click.option("-m", "--message", required=True)
+    def revision(message: str) -> None:
+        """Write a new migration from the difference between the models and the database."""
+        with db.engine.begin() as conn:
+            command.revision(alembic_config(conn), message=message, autogenerate=True)
+
+    @db_group.command("current")
+    def current() -> None:
+        """Show the revision the database is at."""
+        with db.engine.connect() as conn:
+            command.current(alembic_config(conn))

@@ -1,0 +1,74 @@
+"""Settings, read from ``PRIZES_*`` environment variables.
+
+Secrets never live in the code: the secret key comes from ``PRIZES_SECRET_KEY`` or from a
+file in the instance folder that is generated on first start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "PRIZES_"
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(ENV_PREFIX + name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(instance_path: Path) -> dict[str, Any]:
+    """Build the settings mapping from the environment, with defaults for one machine."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    env = os.environ.get
+    return {
+        "SECRET_KEY": env(ENV_PREFIX + "SECRET_KEY") or _instance_secret(instance_path),
+        "DATABASE_URL": env(ENV_PREFIX + "DATABASE_URL")
+        or f"sqlite:///{instance_path / 'prizes.db'}",
+        "MAIL_URL": env(ENV_PREFIX + "MAIL_URL") or None,
+        "MAIL_SENDER": env(ENV_PREFIX + "MAIL_SENDER") or "WSIS Prizes <no-reply@localhost>",
+        "MAIL_OUTBOX_DIR": str(instance_path / "outbox"),
+        "REDIS_URL": env(ENV_PREFIX + "REDIS_URL") or None,
+        "BASE_URL": env(ENV_PREFIX + "BASE_URL") or None,
+        "SESSION_COOKIE_SECURE": _env_flag("SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_SECURE": _env_flag("SECURE_COOKIES", False),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # Token lifetimes, in seconds.
+        "VERIFY_TOKEN_MAX_AGE": 3 * 24 * 3600,
+        "RESET_TOKEN_MAX_AGE": 3600,
+        # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
+        "ARGON2_TIME_COST": int(env(ENV_PREFIX + "ARGON2_TIME_COST") or 3),
+        "ARGON2_MEMORY_COST": int(env(ENV_PREFIX + "ARGON2_MEMORY_COST") or 65536),
+        "ARGON2_PARALLELISM": int(env(ENV_PREFIX + "ARGON2_PARALLELISM") or 4),
+        "SQL_ECHO": _env_flag("SQL_ECHO", False),
+    }
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """Return the secret kept in ``instance/secret_key``, creating it on first start."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        # Write aside, then link into place: of two workers starting at once, one wins and
+        # both read the same complete key.
+        tmp = instance_path / f".secret_key.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

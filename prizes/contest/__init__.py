@@ -1,0 +1,1 @@
+"""The contest: editions with their dated phases, and the 18 prize categories."""

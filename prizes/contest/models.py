@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from prizes.core.clock import now
+from prizes.core.vocabulary import ActionLine
+from prizes.db import Base, UTCDateTime, enum_type
+
+
+class Category(Base):
+    """One of the 18 WSIS Prizes categories, each tied to one action line (seeded)."""
+
+    __tablename__ = "categories"
+    __table_args__ = (CheckConstraint("number BETWEEN 1 AND 18", name="number_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(SmallInteger, unique=True)
+    action_line: Mapped[ActionLine] = mapped_column(enum_type(ActionLine, "action_line"))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    def __repr__(self) -> str:
+        return f"<Category {self.number} {self.action_line}>"
+
+
+class Phase(StrEnum):
+    UPCOMING = "upcoming"
+    SUBMISSION = "submission"
+    REVIEW = "review"
+    VOTING = "voting"
+    SELECTION = "selection"
+    ANNOUNCED = "announced"
+
+
+class Edition(Base):
+    """A year of the contest and the dates of its phases (voting dates live on the rounds)."""
+
+    __tablename__ = "editions"
+    __table_args__ = (
+        CheckConstraint("submission_opens_at < submission_closes_at", name="submission_order"),
+        CheckConstraint("submission_closes_at <= review_closes_at", name="review_order"),
+        CheckConstraint("review_closes_at <= selection_closes_at", name="selection_order"),
+        CheckConstraint("shortlist_size BETWEEN 1 AND 20", name="shortlist_size_range"),
+        CheckConstraint("score_min < score_max", name="score_scale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    submission_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submission_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    review_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    selection_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Rules that differ between editions (the real contest changed each of these once).
+    shortlist_size: Mapped[int] = mapped_column(SmallInteger, default=5)
+    nominated_per_category: Mapped[int | None] = mapped_column(SmallInteger)
+    score_min: Mapped[int] = mapped_column(SmallInteger, default=1)
+    score_max: Mapped[int] = mapped_column(SmallInteger, default=10)
+    show_votes_to_experts: Mapped[bool] = mapped_column(Boolean, default=False)
+    conflict_on_same_country: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    def phase(self, moment: datetime, *, voting_open: bool = False) -> Phase:
+        """Where the timeline stands at ``moment``; ``voting_open`` comes from the rounds."""
+        if self.results_published_at is not None and moment >= self.results_published_at:
+            return Phase.ANNOUNCED
+        if moment < self.submission_opens_at:
+            return Phase.UPCOMING
+        if moment < self.submission_closes_at:
+            return Phase.SUBMISSION
+        if voting_open:
+            return Phase.VOTING
+        if moment < self.review_closes_at:
+            return Phase.REVIEW
+        return Phase.SELECTION
+
+    def accepts_submissions(self, moment: datetime) -> bool:
+        return self.submission_opens_at <= moment < self.submission_closes_at
+
+    def __repr__(self) -> str:
+        return f"<Edition {self.year}>"

@@ -1,0 +1,28 @@
+"""Named reads about editions and categories."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from prizes.contest.models import Category, Edition
+from prizes.db import db
+
+
+def list_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.number)))
+
+
+def get_current_edition(moment: datetime) -> Edition | None:
+    """The edition in progress at ``moment``: the earliest one not yet past selection,
+    else the most recent one."""
+    running = db.session.scalar(
+        select(Edition)
+        .where(Edition.selection_closes_at > moment)
+        .order_by(Edition.submission_opens_at)
+        .limit(1)
+    )
+    if running is not None:
+        return running
+    return db.session.scalar(select(Edition).order_by(Edition.year.desc()).limit(1))

@@ -1,0 +1,42 @@
+"""Shared form pieces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import Email, EqualTo, InputRequired, Length
+
+from prizes.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+
+
+def email_field(label: Any = None) -> EmailField:
+    return EmailField(
+        label or _l("Email address"),
+        validators=[InputRequired(), Length(max=254), Email(check_deliverability=False)],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+        description=_l("At least %(min)d characters. A passphrase is best.", min=MIN_LENGTH),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+def form_page(template: str, form: FlaskForm, **context: Any) -> tuple[str, int]:
+    """Render a form page: 200 when first shown, 422 when it comes back with errors."""
+    status = 422 if form.is_submitted() else 200
+    return render_template(template, form=form, **context), status

@@ -1,0 +1,50 @@
+"""What templates may call: formatting only, no queries and no permission rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from prizes.accounts.models import Role
+from prizes.core.clock import GENEVA
+from prizes.core.vocabulary import SDG_NAMES, STAKEHOLDER_TYPE_LABELS, country_name
+
+
+def geneva_time(moment: datetime | None) -> str:
+    """A moment in Geneva time, the contest's official clock, e.g. '3 March 2027, 23:00 CET'."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(GENEVA)
+    return f"{format_datetime(local.replace(tzinfo=None), 'd MMMM y, HH:mm')} {local.tzname()}"
+
+
+def _navigation() -> list[tuple[str, str]]:
+    """The role's menu: (endpoint, label) pairs."""
+    from flask_babel import gettext as _
+
+    items = [("contest.home", _("Home")), ("contest.categories", _("Categories"))]
+    if not current_user.is_authenticated:
+        return items
+    items.append(("voting.my_votes", _("My votes")))
+    if current_user.has_role(Role.STAKEHOLDER):
+        items.append(("stocktaking.mine", _("My projects")))
+    if current_user.has_role(Role.EXPERT):
+        items.append(("review.home", _("Expert review")))
+    if current_user.has_role(Role.SECRETARIAT):
+        items.append(("admin.dashboard", _("Secretariat")))
+    return items
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["geneva_time"] = geneva_time
+    app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["stakeholder_type"] = lambda value: (
+        STAKEHOLDER_TYPE_LABELS.get(value, value) if value else ""
+    )
+    app.jinja_env.globals["navigation"] = _navigation
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["sdg_names"] = SDG_NAMES
+    app.jinja_env.globals["Role"] = Role

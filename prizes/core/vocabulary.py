@@ -1,0 +1,109 @@
+"""The contest's fixed vocabularies: stakeholder types, action lines, SDGs, countries."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pycountry
+from flask_babel import lazy_gettext as _l
+
+
+class StakeholderType(StrEnum):
+    GOVERNMENT = "government"
+    BUSINESS = "business"
+    CIVIL_SOCIETY = "civil_society"
+    INTERNATIONAL_ORGANISATION = "international_organisation"
+    ACADEMIA = "academia"
+    OTHER = "other"
+
+
+STAKEHOLDER_TYPE_LABELS = {
+    StakeholderType.GOVERNMENT: _l("Government"),
+    StakeholderType.BUSINESS: _l("Business sector"),
+    StakeholderType.CIVIL_SOCIETY: _l("Civil society"),
+    StakeholderType.INTERNATIONAL_ORGANISATION: _l("International organisation"),
+    StakeholderType.ACADEMIA: _l("Academia"),
+    StakeholderType.OTHER: _l("Other"),
+}
+
+
+class ActionLine(StrEnum):
+    C1 = "C1"
+    C2 = "C2"
+    C3 = "C3"
+    C4 = "C4"
+    C5 = "C5"
+    C6 = "C6"
+    C7 = "C7"
+    C8 = "C8"
+    C9 = "C9"
+    C10 = "C10"
+    C11 = "C11"
+
+
+SDG_NUMBERS = range(1, 18)
+
+SDG_NAMES = {
+    1: _l("No Poverty"),
+    2: _l("Zero Hunger"),
+    3: _l("Good Health and Well-being"),
+    4: _l("Quality Education"),
+    5: _l("Gender Equality"),
+    6: _l("Clean Water and Sanitation"),
+    7: _l("Affordable and Clean Energy"),
+    8: _l("Decent Work and Economic Growth"),
+    9: _l("Industry, Innovation and Infrastructure"),
+    10: _l("Reduced Inequalities"),
+    11: _l("Sustainable Cities and Communities"),
+    12: _l("Responsible Consumption and Production"),
+    13: _l("Climate Action"),
+    14: _l("Life Below Water"),
+    15: _l("Life on Land"),
+    16: _l("Peace, Justice and Strong Institutions"),
+    17: _l("Partnerships for the Goals"),
+}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166-1 alpha-2 codes with their English names, sorted by name."""
+    countries = sorted(pycountry.countries, key=lambda country: country.name)
+    return [(country.alpha_2, country.name) for country in countries]
+
+
+def is_country_code(code: str) -> bool:
+    return len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country else code
+
+
+def _span(first: int, last: int) -> list[int]:
+    return list(range(first, last + 1))
+
+
+# The WSIS-SDG matrix: the SDGs each category usually advances, by category number. These
+# are hints for forms and demo data, not rules.
+SDG_HINTS: dict[int, list[int]] = {
+    1: [1, 3, 5, 10, 16, 17],
+    2: [1, 8, 9, 11],
+    3: [1, 2, 3, *_span(5, 17)],
+    4: [*_span(1, 6), 12, 13, 14, 16, 17],
+    5: [1, 4, 5, 7, 8, 9, 11, 16, 17],
+    6: [2, 4, 5, 8, 9, 10, 11, 16, 17],
+    7: [9, 16, 17],
+    8: [1, 2, 5, 8, 9, 17],
+    9: [4],
+    10: [1, 2, 3, 5, 17],
+    11: [4, 8, 10, 12, 17],
+    12: [9, 11, 13, 15, 16],
+    13: [*_span(1, 5), 8, 9, 12, 13, 17],
+    14: [1, 4, 6, 7, 13, 14, 15, 17],
+    15: [2, 4, 6, 8, 9, 11, 12],
+    16: [5, 9, 12, 16],
+    17: [*_span(1, 5), *_span(8, 13), 16, 17],
+    18: [17],
+}

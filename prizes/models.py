@@ -1,0 +1,41 @@
+"""Imports every model so that ``Base.metadata`` is complete (Alembic and tests read it)."""
+
+from prizes.accounts.models import LoginEvent, Role, User, UserRole
+from prizes.contest.models import Category, Edition
+from prizes.core.audit import AuditEvent
+from prizes.nominations.models import Nomination, NominationSdgLink
+from prizes.review.models import (
+    ConflictDeclaration,
+    Decision,
+    ExpertAssignment,
+    ExpertInvitation,
+    RubricCriterion,
+    Score,
+)
+from prizes.stocktaking.models import EntryActionLine, EntrySdg, StocktakingEntry
+from prizes.voting.models import BallotEntry, SuspicionFlag, Vote, VotingRound
+
+__all__ = [
+    "AuditEvent",
+    "BallotEntry",
+    "Category",
+    "ConflictDeclaration",
+    "Decision",
+    "Edition",
+    "EntryActionLine",
+    "EntrySdg",
+    "ExpertAssignment",
+    "ExpertInvitation",
+    "LoginEvent",
+    "Nomination",
+    "NominationSdgLink",
+    "Role",
+    "RubricCriterion",
+    "Score",
+    "StocktakingEntry",
+    "SuspicionFlag",
+    "User",
+    "UserRole",
+    "Vote",
+    "VotingRound",
+]

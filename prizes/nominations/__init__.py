@@ -1,0 +1,1 @@
+"""Nominations: a stocktaking entry submitted into one category of an edition."""

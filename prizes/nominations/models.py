@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from prizes.accounts.models import User
+from prizes.contest.models import Category, Edition
+from prizes.core.clock import now
+from prizes.db import Base, UTCDateTime, enum_type
+from prizes.stocktaking.models import StocktakingEntry
+
+
+class NominationStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"  # returned to the nominator for changes
+    NOMINATED = "nominated"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    SHORTLISTED = "shortlisted"  # among the top K of the public vote
+    WINNER = "winner"
+    CHAMPION = "champion"
+
+
+# Statuses that take the organisation's single place in a category of an edition.
+_HOLDS_PLACE = "status NOT IN ('draft', 'withdrawn')"
+
+
+class ProjectStage(StrEnum):
+    COMPLETED = "completed"
+    MAJOR_PHASE_COMPLETED = "major_phase_completed"
+
+
+class Nomination(Base):
+    __tablename__ = "nominations"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "entry_id"),
+        Index(
+            "uq_nominations_one_per_organisation",
+            "edition_id",
+            "category_id",
+            "organisation_key",
+            unique=True,
+            sqlite_where=text(_HOLDS_PLACE),
+            postgresql_where=text(_HOLDS_PLACE),
+        ),
+        CheckConstraint(
+            "status NOT IN ('rejected', 'returned') OR status_reason IS NOT NULL",
+            name="reason_when_rejected_or_returned",
+        ),
+        Index("ix_nominations_edition_category_status", "edition_id", "category_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("stocktaking_entries.id"), index=True)
+    nominator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The entry's organisation, normalised, copied at submission: the unique index reads it.
+    organisation_key: Mapped[str] = mapped_column(String(300))
+    short_description: Mapped[str] = mapped_column(Text, default="")
+    impact: Mapped[str] = mapped_column(Text, default="")
+    partnerships: Mapped[str] = mapped_column(Text, default="")
+    challenges: Mapped[str] = mapped_column(Text, default="")
+    project_stage: Mapped[ProjectStage | None] = mapped_column(
+        enum_type(ProjectStage, "project_stage")
+    )
+    link: Mapped[str | None] = mapped_column(String(500))
+    image_path: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[NominationStatus] = mapped_column(
+        enum_type(NominationStatus, "nomination_status"), default=NominationStatus.DRAFT
+    )
+    # Why it was rejected or returned, as the nominator will read it.
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    edition: Mapped[Edition] = relationship()
+    category: Mapped[Category] = relationship()
+    entry: Mapped[StocktakingEntry] = relationship()
+    nominator: Mapped[User] = relationship()
+    sdg_links: Mapped[list[NominationSdgLink]] = relationship(
+        cascade="all, delete-orphan", order_by="NominationSdgLink.sdg"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Nomination {self.id} {self.status}>"
+
+
+class NominationSdgLink(Base):
+    """How the project's action line advances one SDG, in the nominator's words."""
+
+    __tablename__ = "nomination_sdg_links"
+    __table_args__ = (CheckConstraint("sdg BETWEEN 1 AND 17", name="sdg_range"),)
+
+    nomination_id: Mapped[int] = mapped_column(
+        ForeignKey("nominations.id", ondelete="CASCADE"), primary_key=True
+    )
+    sdg: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    linkage: Mapped[str] = mapped_column(Text)

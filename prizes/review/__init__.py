@@ -1,0 +1,1 @@
+"""The expert group: invitations, assignments, conflicts, scores and decisions."""

@@ -1,0 +1,1 @@
+"""Stocktaking entries: the ICT-for-development projects that nominations point at."""

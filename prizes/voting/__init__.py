@@ -1,0 +1,1 @@
+"""Public voting rounds: ballots, votes, tallies and the checks against duplicate votes."""

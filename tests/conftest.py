@@ -1,0 +1,144 @@
+"""Fixtures: the app on a real database (SQLite, or PostgreSQL given
+``PRIZES_TEST_DATABASE_URL``), each test inside a transaction that is rolled back."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from prizes import create_app
+from prizes.cli import upgrade_database
+from prizes.db import db as database
+from prizes.db import make_engine
+
+TEST_DATABASE_URL = os.environ.get("PRIZES_TEST_DATABASE_URL")
+PASSWORD = "correct horse battery staple"
+
+_CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+class Client(FlaskClient):
+    """A test client whose every request runs in a fresh context, as on a real server.
+
+    Without this, a request would share the test's application context (and so its database
+    session and its signed-in user) instead of getting its own.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def csrf_token(self) -> str:
+        page = self.get("/register").get_data(as_text=True)
+        match = _CSRF_INPUT.search(page)
+        assert match, "no CSRF token on the page"
+        return match.group(1) or match.group(2)
+
+    def post_form(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """POST like a browser does: with the form's CSRF token."""
+        return self.post(url, data={**(data or {}), "csrf_token": self.csrf_token()}, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        response = self.post_form("/login", {"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+
+def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE_URL:
+        reset_postgres(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "test-only-secret-key",
+            "DATABASE_URL": database_url,
+            "MAIL_URL": None,
+            "MAIL_OUTBOX_DIR": str(instance / "outbox"),
+            # Cheap hashing keeps the suite fast; production uses the defaults in config.py.
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+            "ARGON2_PARALLELISM": 1,
+        }
+    )
+    app.test_client_class = Client
+    with app.app_context():
+        upgrade_database()
+    yield app
+    with app.app_context():
+        database.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app: Flask) -> Iterator[Session]:
+    """The test's session, inside a transaction rolled back afterwards; code may commit."""
+    with app.app_context():
+        connection = database.engine.connect()
+        transaction = connection.begin()
+        original = app.extensions["prizes.db"].session_factory
+        database.bind_to(app, connection)
+        try:
+            yield database.session
+        finally:
+            database.session.close()
+            app.extensions["prizes.db"].session_factory = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The offline mailbox, empty at the start of the test."""
+    from prizes.core.mail import read_outbox
+
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", str(tmp_path / "outbox"))
+    return read_outbox
+
+
+@pytest.fixture
+def login_as(client: Client) -> Any:
+    """Sign the client in as a new user of ``role`` ("voter", "stakeholder", ...)."""
+    from tests.factories import make_user_with_role
+
+    def _login(role: str, **kwargs: Any) -> Any:
+        user = make_user_with_role(role, **kwargs)
+        database.session.commit()
+        client.login(user.email)
+        return user
+
+    return _login
