@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment's settings (tests use it)."""
+    instance_path = Path(
+        (config or {}).get("INSTANCE_PATH")
+        or os.environ.get("PRIZES_INSTANCE_PATH")
+        or ROOT / "instance"
+    )
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(instance_path),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    instance_path = Path((config or {}).get("INSTANCE_PATH", app.instance_path))
     app.config.update(load_settings(instance_path))
     app.config.update(config or {})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -50,7 +50,12 @@ STAKEHOLDER_WEIGHTS = {
 }
 # Category numbers weighted by how often real entries name them (e-learning, e-health,
 # capacity building and access to information lead).
-CATEGORY_WEIGHTS = {n: w for n, w in zip(range(1, 19), [6, 5, 9, 10, 4, 4, 8, 6, 9, 8, 4, 5, 5, 3, 4, 3, 2, 5], strict=True)}
+CATEGORY_WEIGHTS = {
+    n: w
+    for n, w in zip(
+        range(1, 19), [6, 5, 9, 10, 4, 4, 8, 6, 9, 8, 4, 5, 5, 3, 4, 3, 2, 5], strict=True
+    )
+}
 
 TOPICS = {
     1: ["national digital strategy", "multi-stakeholder ICT council", "digital inclusion policy"],
@@ -79,23 +84,48 @@ TITLE_SHAPES = [
     "Scaling {topic} across {place}",
     "{name} — {topic} programme",
 ]
-GROUPS = ["rural women", "young people", "smallholder farmers", "persons with disabilities",
-          "older persons", "refugees", "indigenous communities", "small businesses",
-          "schools", "public servants", "health workers", "coastal towns"]
+GROUPS = [
+    "rural women",
+    "young people",
+    "smallholder farmers",
+    "persons with disabilities",
+    "older persons",
+    "refugees",
+    "indigenous communities",
+    "small businesses",
+    "schools",
+    "public servants",
+    "health workers",
+    "coastal towns",
+]
+
+
+MINISTRIES = [
+    "Ministry of ICT",
+    "Ministry of Digital Economy",
+    "Ministry of Education",
+    "Ministry of Health",
+    "National Telecommunications Authority",
+    "Ministry of Agriculture",
+]
+CIVIL_SOCIETY = ["Foundation", "Digital Rights Network", "Community Trust", "Association"]
+ACADEMIA = ["University of", "Institute of Technology,", "Polytechnic of"]
+INTERNATIONAL = ["Regional Telecommunity", "Development Bank", "Digital Cooperation Forum"]
+REGIONS = ["Africa", "Asia and the Pacific", "the Americas", "Europe", "the Arab States"]
 
 
 def _organisation(fake: Faker, kind: StakeholderType, country: str) -> str:
+    """A plausible organisation name for the stakeholder type."""
     if kind is StakeholderType.GOVERNMENT:
-        ministry = random.choice(["Ministry of ICT", "Ministry of Digital Economy", "Ministry of Education", "Ministry of Health", "National Telecommunications Authority", "Ministry of Agriculture"])
-        return f"{ministry}, {country}"
+        return f"{random.choice(MINISTRIES)}, {country}"
     if kind is StakeholderType.BUSINESS:
         return fake.company()
     if kind is StakeholderType.CIVIL_SOCIETY:
-        return f"{fake.last_name()} {random.choice(['Foundation', 'Digital Rights Network', 'Community Trust', 'Association'])}"
+        return f"{fake.last_name()} {random.choice(CIVIL_SOCIETY)}"
     if kind is StakeholderType.ACADEMIA:
-        return f"{random.choice(['University of', 'Institute of Technology,', 'Polytechnic of'])} {fake.city()}"
+        return f"{random.choice(ACADEMIA)} {fake.city()}"
     if kind is StakeholderType.INTERNATIONAL_ORGANISATION:
-        return random.choice(["Regional Telecommunity", "Development Bank", "Digital Cooperation Forum", "Commission for Connectivity"]) + f" of {random.choice(['Africa', 'Asia and the Pacific', 'the Americas', 'Europe', 'the Arab States'])}"
+        return f"{random.choice(INTERNATIONAL)} of {random.choice(REGIONS)}"
     return f"{fake.last_name()} {random.choice(['Hub', 'Lab', 'Collective'])}"
 
 
@@ -124,8 +154,11 @@ def make_entries(fake: Faker, count: int, categories: list[Category]) -> list[St
         topic = random.choice(TOPICS[number])
         organisation = _organisation(fake, kind, country_name)
         title = random.choice(TITLE_SHAPES).format(
-            Topic=topic[0].upper() + topic[1:], topic=topic, group=random.choice(GROUPS),
-            place=country_name, name=fake.word().capitalize() + random.choice(["Net", "Link", "Hub", "Go", "ly"]),
+            Topic=topic[0].upper() + topic[1:],
+            topic=topic,
+            group=random.choice(GROUPS),
+            place=country_name,
+            name=fake.word().capitalize() + random.choice(["Net", "Link", "Hub", "Go", "ly"]),
         )
         lines = {by_number[number].action_line}
         if random.random() < 0.4:
@@ -144,7 +177,9 @@ def make_entries(fake: Faker, count: int, categories: list[Category]) -> list[St
                 description=_words(fake, 80, 220),
                 website=f"https://{fake.domain_name()}",
                 start_date=start,
-                end_date=start + timedelta(days=random.randint(180, 1800)) if random.random() < 0.6 else None,
+                end_date=start + timedelta(days=random.randint(180, 1800))
+                if random.random() < 0.6
+                else None,
                 action_lines=[EntryActionLine(action_line=line) for line in sorted(lines)],
                 sdgs=[EntrySdg(sdg=sdg) for sdg in sorted(sdgs)],
             )
@@ -172,7 +207,9 @@ def seed(entry_count: int, *, rng_seed: int | None = None) -> dict[str, str]:
     moment = now()
     categories = list(db.session.scalars(select(Category).order_by(Category.number)))
     logins = _make_accounts(moment)
-    users = {email.split("@")[0].split(".")[-1]: accounts.get_user_by_email(email) for email in logins}
+    users = {
+        email.split("@")[0].split(".")[-1]: accounts.get_user_by_email(email) for email in logins
+    }
 
     entries = make_entries(fake, entry_count, categories)
     db.session.add_all(entries)
@@ -180,7 +217,14 @@ def seed(entry_count: int, *, rng_seed: int | None = None) -> dict[str, str]:
     db.session.add(edition)
     db.session.flush()
     for position, (name, description) in enumerate(DEFAULT_CRITERIA, start=1):
-        db.session.add(RubricCriterion(edition_id=edition.id, position=position, name=str(name), description=str(description)))
+        db.session.add(
+            RubricCriterion(
+                edition_id=edition.id,
+                position=position,
+                name=str(name),
+                description=str(description),
+            )
+        )
 
     voting_round = VotingRound(
         edition_id=edition.id,
@@ -193,7 +237,11 @@ def seed(entry_count: int, *, rng_seed: int | None = None) -> dict[str, str]:
     db.session.flush()
     _nominate(fake, entries, categories, edition, voting_round, users["stakeholder"], moment)
     for category in categories[:3]:
-        db.session.add(ExpertAssignment(edition_id=edition.id, expert_id=users["expert"].id, category_id=category.id))
+        db.session.add(
+            ExpertAssignment(
+                edition_id=edition.id, expert_id=users["expert"].id, category_id=category.id
+            )
+        )
     return logins
 
 
@@ -251,13 +299,19 @@ def _nominate(
             status=NominationStatus.NOMINATED,
             submitted_at=edition.submission_closes_at - timedelta(days=random.randint(1, 90)),
             sdg_links=[
-                NominationSdgLink(sdg=sdg, linkage=f"Advances {SDG_NAMES[sdg]}: {fake.sentence(nb_words=14)}")
+                NominationSdgLink(
+                    sdg=sdg, linkage=f"Advances {SDG_NAMES[sdg]}: {fake.sentence(nb_words=14)}"
+                )
                 for sdg in entry.sdg_numbers
             ],
         )
         db.session.add(nomination)
         db.session.flush()
-        db.session.add(BallotEntry(round_id=voting_round.id, nomination_id=nomination.id, category_id=category.id))
+        db.session.add(
+            BallotEntry(
+                round_id=voting_round.id, nomination_id=nomination.id, category_id=category.id
+            )
+        )
 
 
 def _logins_file() -> Path:
@@ -268,24 +322,36 @@ def _print_logins(logins: dict[str, str]) -> None:
     click.echo("\nDemo accounts (email / password):")
     for email, password in logins.items():
         click.echo(f"  {email:<32} {password}")
-    click.echo(f"Mail is not sent in the demo: read it in {current_app.config['MAIL_OUTBOX_DIR']} "
-               "or, as the secretariat, at /admin/outbox.\n")
+    click.echo(
+        f"Mail is not sent in the demo: read it in {current_app.config['MAIL_OUTBOX_DIR']} "
+        "or, as the secretariat, at /admin/outbox.\n"
+    )
 
 
 def init_app(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    @click.option("--entries", "entry_count", default=300, show_default=True, type=click.IntRange(1, 100_000))
-    @click.option("--if-empty", is_flag=True, help="Do nothing (but print the logins) when data exists.")
-    @click.option("--seed", "rng_seed", type=int, default=None, help="Random seed, for repeatable data.")
+    @click.option(
+        "--entries", "entry_count", default=300, show_default=True, type=click.IntRange(1, 100_000)
+    )
+    @click.option(
+        "--if-empty", is_flag=True, help="Do nothing (but print the logins) when data exists."
+    )
+    @click.option(
+        "--seed", "rng_seed", type=int, default=None, help="Random seed, for repeatable data."
+    )
     def seed_demo(entry_count: int, if_empty: bool, rng_seed: int | None) -> None:
         """Load demo data into an empty database and print the demo logins."""
         has_data = (db.session.scalar(select(func.count(User.id))) or 0) > 0
         if has_data:
             if not if_empty:
-                raise click.ClickException("The database already has accounts; demo data goes only into an empty one.")
+                raise click.ClickException(
+                    "The database already has accounts; demo data goes only into an empty one."
+                )
             path = _logins_file()
             if path.exists():
-                _print_logins(dict(line.split(" ", 1) for line in path.read_text().splitlines() if line))
+                _print_logins(
+                    dict(line.split(" ", 1) for line in path.read_text().splitlines() if line)
+                )
             return
         logins = seed(entry_count, rng_seed=rng_seed)
         db.session.commit()
@@ -293,5 +359,5 @@ def init_app(app: Flask) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.writelines(f"{email} {password}\n" for email, password in logins.items())
-        click.echo(f"Loaded {entry_count} stocktaking entries, an edition, its nominations and a voting round.")
+        click.echo(f"Loaded {entry_count} stocktaking entries, an edition, nominations, a round.")
         _print_logins(logins)

@@ -24,7 +24,9 @@ from prizes.db import make_engine
 TEST_DATABASE_URL = os.environ.get("PRIZES_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery staple"
 
-_CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+_CSRF_INPUT = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 class Client(FlaskClient):

@@ -83,8 +83,12 @@ def make_edition(*, year: int | None = None, start: datetime | None = None) -> E
     return edition
 
 
-def make_entry(*, owner: User | None = None, action_lines: tuple[ActionLine, ...] = (ActionLine.C4,),
-               organisation: str | None = None) -> StocktakingEntry:
+def make_entry(
+    *,
+    owner: User | None = None,
+    action_lines: tuple[ActionLine, ...] = (ActionLine.C4,),
+    organisation: str | None = None,
+) -> StocktakingEntry:
     organisation = organisation or fake.company()
     entry = StocktakingEntry(
         title=fake.catch_phrase(),

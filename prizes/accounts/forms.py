@@ -6,7 +6,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from prizes.accounts.passwords import MAX_LENGTH
-from prizes.core.forms import email_field, new_password_fields
+from prizes.core.forms import email_field, new_password_fields, options
 from prizes.core.vocabulary import STAKEHOLDER_TYPE_LABELS
 
 
@@ -43,11 +43,11 @@ class ProfileForm(FlaskForm):
     )
     organisation_type = SelectField(
         _l("Type of organisation"),
-        choices=[("", _l("Choose…"))] + [(k.value, v) for k, v in STAKEHOLDER_TYPE_LABELS.items()],
+        choices=options(STAKEHOLDER_TYPE_LABELS.items(), blank=_l("Choose…")),
         validators=[InputRequired()],
     )
     country = SelectField(_l("Country"), validators=[InputRequired()])
 
     def __init__(self, *args: object, countries: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", str(_l("Choose…"))), *countries]
+        self.country.choices = options(countries, blank=_l("Choose…"))

@@ -13,7 +13,7 @@ from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
 from prizes.core.network import keyed_hash, network_hash
-from prizes.core.permissions import login_required
+from prizes.core.permissions import login_required, signed_in_user
 from prizes.core.tokens import InvalidToken
 from prizes.core.urls import is_safe_next
 from prizes.core.vocabulary import StakeholderType, country_choices
@@ -136,7 +136,7 @@ def profile() -> ResponseReturnValue:
     form = ProfileForm(obj=current_user, countries=country_choices())
     if form.validate_on_submit():
         services.update_profile(
-            current_user,
+            signed_in_user(),
             organisation_name=form.organisation_name.data,
             organisation_type=StakeholderType(form.organisation_type.data),
             country=form.country.data,
@@ -153,7 +153,7 @@ def become_stakeholder() -> ResponseReturnValue:
     if not current_user.is_verified:
         flash(_("Please confirm your email address first."), "warning")
         return redirect(url_for("accounts.unverified"))
-    services.become_stakeholder(current_user)
+    services.become_stakeholder(signed_in_user())
     db.session.commit()
     flash(_("You can now add projects and nominate them."), "success")
     return redirect(url_for("stocktaking.mine"))

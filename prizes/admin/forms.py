@@ -6,6 +6,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from prizes.accounts.models import Role
+from prizes.core.forms import options
 
 ROLE_LABELS = {
     Role.STAKEHOLDER: _l("Stakeholder"),
@@ -21,7 +22,7 @@ class UserSearchForm(FlaskForm):
     q = StringField(_l("Email or organisation"), validators=[Optional(), Length(max=254)])
     role = SelectField(
         _l("Role"),
-        choices=[("", _l("Any"))] + [(k.value, v) for k, v in ROLE_LABELS.items()],
+        choices=options(ROLE_LABELS.items(), blank=_l("Any")),
         validators=[Optional()],
     )
 
@@ -29,8 +30,7 @@ class UserSearchForm(FlaskForm):
 class RoleChangeForm(FlaskForm):
     role = SelectField(
         _l("Role"),
-        choices=[(Role.STAKEHOLDER.value, ROLE_LABELS[Role.STAKEHOLDER]),
-                 (Role.SECRETARIAT.value, ROLE_LABELS[Role.SECRETARIAT])],
+        choices=options((r, ROLE_LABELS[r]) for r in (Role.STAKEHOLDER, Role.SECRETARIAT)),
         validators=[InputRequired()],
     )
     action = HiddenField(validators=[InputRequired(), AnyOf(["grant", "revoke"])])

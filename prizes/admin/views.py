@@ -14,7 +14,7 @@ from prizes.admin.forms import RoleChangeForm, UserSearchForm
 from prizes.core.clock import now
 from prizes.core.mail import read_outbox
 from prizes.core.pagination import paginate
-from prizes.core.permissions import roles_required
+from prizes.core.permissions import roles_required, signed_in_user
 from prizes.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -60,9 +60,9 @@ def change_role(user_id: int) -> ResponseReturnValue:
         flash(_("You cannot remove your own secretariat role."), "error")
         return redirect(url_for("admin.user", user_id=account.id))
     if form.action.data == "grant":
-        accounts.grant_role(account, role, by=current_user)
+        accounts.grant_role(account, role, by=signed_in_user())
     else:
-        accounts.revoke_role(account, role, by=current_user)
+        accounts.revoke_role(account, role, by=signed_in_user())
     db.session.commit()
     flash(_("Roles updated."), "success")
     return redirect(url_for("admin.user", user_id=account.id))
@@ -74,10 +74,10 @@ def change_status(user_id: int) -> ResponseReturnValue:
     if account.id == current_user.id:
         flash(_("You cannot disable your own account."), "error")
     elif account.is_active:
-        accounts.disable_user(account, by=current_user, now=now())
+        accounts.disable_user(account, by=signed_in_user(), now=now())
         flash(_("The account is disabled and signed out everywhere."), "success")
     else:
-        accounts.enable_user(account, by=current_user)
+        accounts.enable_user(account, by=signed_in_user())
         flash(_("The account is enabled."), "success")
     db.session.commit()
     return redirect(url_for("admin.user", user_id=account.id))

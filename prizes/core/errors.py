@@ -51,18 +51,24 @@ def init_app(app: Flask) -> None:
 
 def _render(code: int, description: str | None = None) -> tuple[str, int]:
     title = _TITLES.get(code, _TITLES[500] if code >= 500 else _TITLES[400])
-    return render_template("errors/error.html", code=code, title=title, description=description), code
+    return render_template(
+        "errors/error.html", code=code, title=title, description=description
+    ), code
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
-    return _render(400, str(_l("The form expired or was not sent from this site. Please try again.")))
+    return _render(
+        400, str(_l("The form expired or was not sent from this site. Please try again."))
+    )
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
-    description = error.description if code in (400, 403, 413, 422, 429) and _is_custom(error) else None
+    description = (
+        error.description if code in (400, 403, 413, 422, 429) and _is_custom(error) else None
+    )
     return _render(code, description)
 
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from prizes.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+
+
+def options(pairs: Iterable[tuple[Any, Any]], *, blank: Any = None) -> list[SelectChoice]:
+    """Choices for a SelectField; ``blank`` adds a first, empty "choose" option."""
+    first = [SelectChoice("", str(blank))] if blank is not None else []
+    return first + [SelectChoice(str(value), str(label)) for value, label in pairs]
 
 
 def email_field(label: Any = None) -> EmailField:

@@ -38,7 +38,9 @@ class Message:
 
 def queue(session: Session, *, to: str, subject: str, template: str, **context: Any) -> Message:
     """Render ``templates/mail/<template>.txt`` and send it once ``session`` commits."""
-    message = Message(to=to, subject=subject, body=render_template(f"mail/{template}.txt", **context))
+    message = Message(
+        to=to, subject=subject, body=render_template(f"mail/{template}.txt", **context)
+    )
     session.info.setdefault(_PENDING, []).append(message)
     return message
 
@@ -95,7 +97,9 @@ def _write_outbox(outbox: Path, email: EmailMessage) -> None:
     outbox.mkdir(parents=True, exist_ok=True)
     name = f"{now():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
     (outbox / name).write_bytes(bytes(email))
-    log.info("mail (outbox %s) to %s: %s\n%s", name, email["To"], email["Subject"], email.get_content())
+    log.info(
+        "mail (outbox %s) to %s: %s\n%s", name, email["To"], email["Subject"], email.get_content()
+    )
 
 
 def read_outbox(limit: int = 50) -> list[EmailMessage]:

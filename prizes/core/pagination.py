@@ -34,7 +34,9 @@ class Page(Generic[T]):
 
 def paginate(query: Select[Any], *, page: int, per_page: int = 25) -> Page[Any]:
     """Run ``query`` for one page (``page`` counts from 1; out-of-range pages are clamped)."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    total = (
+        db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    )
     pages = max(1, -(-total // per_page))
     number = min(max(page, 1), pages)
     items = list(db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)))

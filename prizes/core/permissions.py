@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from prizes.accounts.models import Role
+from prizes.accounts.models import Role, User
 from prizes.extensions import login_manager
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -56,3 +56,8 @@ def verified_required(view: View) -> View:
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def signed_in_user() -> User:
+    """The signed-in account itself (not Flask-Login's proxy), to hand to services."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]

@@ -63,9 +63,7 @@ class ConflictDeclaration(Base):
     __tablename__ = "conflict_declarations"
     __table_args__ = (
         UniqueConstraint("expert_id", "nomination_id"),
-        CheckConstraint(
-            "NOT has_conflict OR reason IS NOT NULL", name="reason_when_conflicted"
-        ),
+        CheckConstraint("NOT has_conflict OR reason IS NOT NULL", name="reason_when_conflicted"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

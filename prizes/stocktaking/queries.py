@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from prizes.db import db
 from prizes.nominations.models import Nomination
 from prizes.stocktaking.models import StocktakingEntry
-from sqlalchemy.orm import joinedload
 
 
 def list_entries_owned_by(user_id: int) -> list[StocktakingEntry]:

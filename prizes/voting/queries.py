@@ -16,7 +16,9 @@ from prizes.voting.models import Vote, VotingRound
 def list_rounds(edition_id: int) -> list[VotingRound]:
     return list(
         db.session.scalars(
-            select(VotingRound).where(VotingRound.edition_id == edition_id).order_by(VotingRound.number)
+            select(VotingRound)
+            .where(VotingRound.edition_id == edition_id)
+            .order_by(VotingRound.number)
         )
     )
 

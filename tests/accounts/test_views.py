@@ -1,0 +1,192 @@
+"""The account pages through the real stack: forms, redirects, cookies and mail."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from prizes.accounts.models import User
+from tests.conftest import PASSWORD
+from tests.factories import make_user
+
+LINK = re.compile(r"http://localhost(/\S+)")
+
+
+def _link(message) -> str:
+    match = LINK.search(message.get_content())
+    assert match, message.get_content()
+    return match.group(1)
+
+
+def _count_users(db) -> int:
+    return db.scalar(select(func.count(User.id)))
+
+
+def test_register_verify_and_sign_in(client, db, outbox):
+    response = client.post_form(
+        "/register", {"email": "new@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.status_code == 200
+    assert "Check your mail" in response.get_data(as_text=True)
+    verify = client.get(_link(outbox()[0]))
+    assert verify.status_code == 302 and verify.location.endswith("/login")
+    response = client.login("new@example.org")
+    assert response.location == "/"
+    assert "new@example.org" in client.get("/").get_data(as_text=True)
+
+
+def test_registering_a_known_address_answers_the_same(client, db, outbox):
+    make_user(email="known@example.org")
+    db.commit()
+    answers = []
+    for email in ("known@example.org", "fresh@example.org"):
+        response = client.post_form(
+            "/register", {"email": email, "password": PASSWORD, "confirm": PASSWORD}
+        )
+        answers.append(response.get_data(as_text=True).replace(email, "EMAIL"))
+    assert answers[0] == answers[1]
+    assert sorted(m["Subject"] for m in outbox()) == [
+        "Confirm your email address",
+        "Someone tried to register with your address",
+    ]
+
+
+def test_bad_registration_input_is_refused_with_messages_and_writes_nothing(client, db):
+    cases = [
+        {"email": "not-an-email", "password": PASSWORD, "confirm": PASSWORD},
+        {"email": "a@example.org", "password": "short", "confirm": "short"},
+        {"email": "a@example.org", "password": PASSWORD, "confirm": "different words here"},
+        {"email": "a@example.org", "password": "x" * 500, "confirm": "x" * 500},
+        {"email": ("x" * 300) + "@example.org", "password": PASSWORD, "confirm": PASSWORD},
+        {"email": "throwaway@mailinator.com", "password": PASSWORD, "confirm": PASSWORD},
+        {},
+    ]
+    for data in cases:
+        response = client.post_form("/register", data)
+        assert response.status_code == 422, data
+        assert 'class="error"' in response.get_data(as_text=True)
+    assert _count_users(db) == 0
+
+
+def test_disposable_domain_gets_a_clear_message(client):
+    response = client.post_form(
+        "/register", {"email": "x@mailinator.com", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert "throw-away mail services" in response.get_data(as_text=True)
+
+
+def test_forms_without_a_csrf_token_are_refused(client, db):
+    response = client.post(
+        "/register", data={"email": "a@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert _count_users(db) == 0
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, db):
+    make_user(email="who@example.org")
+    db.commit()
+    wrong_password = client.post_form(
+        "/login", {"email": "who@example.org", "password": "nope nope nope"}
+    )
+    unknown_email = client.post_form(
+        "/login", {"email": "nobody@example.org", "password": "nope nope nope"}
+    )
+    assert wrong_password.status_code == unknown_email.status_code == 422
+    assert "The email or password is not right." in wrong_password.get_data(as_text=True)
+    assert wrong_password.get_data(as_text=True).replace("who@", "X@") == unknown_email.get_data(
+        as_text=True
+    ).replace("nobody@", "X@")
+
+
+def test_login_follows_only_local_next_urls(client, db):
+    make_user(email="nx@example.org")
+    db.commit()
+    for target, expected in [
+        ("/account", "/account"),
+        ("https://evil.example/", "/"),
+        ("//evil.example", "/"),
+    ]:
+        client.post_form("/logout")
+        response = client.post_form(
+            f"/login?next={target}", {"email": "nx@example.org", "password": PASSWORD}
+        )
+        assert response.location == expected
+
+
+def test_remember_me_sets_a_lasting_cookie(client, db):
+    make_user(email="rem@example.org")
+    db.commit()
+    client.post_form("/login", {"email": "rem@example.org", "password": PASSWORD, "remember": "y"})
+    cookie = client.get_cookie("remember_token")
+    assert cookie is not None and cookie.http_only
+
+
+def test_logout_needs_a_post(client, login_as):
+    login_as("voter")
+    assert client.get("/logout").status_code == 405
+    client.post_form("/logout")
+    assert client.get("/account").status_code == 302
+
+
+def test_password_reset_by_mail_signs_out_other_sessions(app, client, db, outbox):
+    make_user(email="lost@example.org")
+    db.commit()
+    other_device = app.test_client()
+    other_device.login("lost@example.org")
+    assert other_device.get("/account").status_code == 200
+
+    response = client.post_form("/password/forgot", {"email": "lost@example.org"})
+    assert "Check your mail" in response.get_data(as_text=True)
+    link = _link(outbox()[0])
+    assert client.get(link).status_code == 200
+    new = "a long new passphrase"
+    response = client.post_form(link, {"password": new, "confirm": new})
+    assert response.status_code == 302 and response.location.endswith("/login")
+
+    assert other_device.get("/account").status_code == 302  # that session ended
+    client.login("lost@example.org", new)
+    used_again = client.get(link)
+    assert used_again.status_code == 302 and "/password/forgot" in used_again.location
+
+
+def test_forgot_password_answers_the_same_for_unknown_addresses(client, outbox):
+    response = client.post_form("/password/forgot", {"email": "ghost@example.org"})
+    assert response.status_code == 200 and "Check your mail" in response.get_data(as_text=True)
+    assert outbox() == []
+
+
+def test_resend_verification(client, db, outbox):
+    make_user(email="slow@example.org", verified=False)
+    db.commit()
+    response = client.post_form("/verify/resend", {"email": "slow@example.org"})
+    assert response.status_code == 200
+    assert outbox()[0]["Subject"] == "Confirm your email address"
+
+
+def test_profile_is_completed_and_validated(client, login_as, db):
+    user = login_as("voter", profile=False)
+    bad = client.post_form(
+        "/account", {"organisation_name": "", "organisation_type": "spaceship", "country": "XX"}
+    )
+    assert bad.status_code == 422
+    good = client.post_form(
+        "/account",
+        {
+            "organisation_name": "ITU",
+            "organisation_type": "international_organisation",
+            "country": "CH",
+        },
+    )
+    assert good.status_code == 302
+    db.refresh(user)
+    assert user.has_complete_profile and user.country == "CH"
+
+
+def test_a_verified_user_can_choose_to_nominate(client, login_as, db):
+    user = login_as("voter")
+    assert client.get("/stocktaking/mine").status_code == 403
+    assert client.post_form("/account/stakeholder").status_code == 302
+    assert client.get("/stocktaking/mine").status_code == 200
+    db.refresh(user)

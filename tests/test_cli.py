@@ -1,0 +1,49 @@
+"""The command-line tools: migrations, the first admin, and the demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from prizes.accounts.models import Role, User
+from prizes.nominations.models import Nomination
+from prizes.stocktaking.models import StocktakingEntry
+from prizes.voting.models import BallotEntry, VotingRound
+from tests.conftest import PASSWORD
+
+
+def test_create_admin_reads_the_password_from_standard_input(runner, db):
+    result = runner.invoke(args=["create-admin", "chief@example.org"], input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    user = db.scalar(select(User).where(User.email_canonical == "chief@example.org"))
+    assert user is not None and user.is_verified and user.has_role(Role.SECRETARIAT)
+
+
+def test_create_admin_refuses_bad_input(runner, db):
+    assert (
+        runner.invoke(args=["create-admin", "not-an-email"], input=PASSWORD + "\n").exit_code != 0
+    )
+    short = runner.invoke(args=["create-admin", "ok@example.org"], input="short\n")
+    assert short.exit_code != 0 and "8 to 128 characters" in short.output
+    assert db.scalar(select(func.count(User.id))) == 0
+
+
+def test_seed_demo_loads_a_contest_and_prints_the_logins(app, runner, db):
+    result = runner.invoke(args=["seed-demo", "--entries", "40", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    for role in ("secretariat", "expert", "stakeholder", "voter"):
+        assert f"demo.{role}@example.org" in result.output
+    assert db.scalar(select(func.count(StocktakingEntry.id))) == 40
+    assert db.scalar(select(func.count(Nomination.id))) > 0
+    assert db.scalar(select(func.count(VotingRound.id))) == 1
+    assert db.scalar(select(func.count(BallotEntry.nomination_id))) == db.scalar(
+        select(func.count(Nomination.id))
+    )
+    logins = Path(app.instance_path) / "demo-logins.txt"
+    assert logins.exists() and logins.stat().st_mode & 0o077 == 0
+
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert again.exit_code == 0 and "demo.voter@example.org" in again.output
+    assert runner.invoke(args=["seed-demo"]).exit_code != 0  # never into a database with data

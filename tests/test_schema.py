@@ -1,0 +1,172 @@
+"""The migrations build exactly the models' schema, and the rules the database enforces."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+
+from prizes.contest.models import Category
+from prizes.core.audit import AuditEvent, record
+from prizes.core.clock import now
+from prizes.db import Base
+from prizes.nominations.models import NominationStatus
+from prizes.review.models import ReviewStage, RubricCriterion, Score
+from prizes.voting.models import Vote
+from tests.factories import make_edition, make_entry, make_nomination, make_round, make_user
+
+
+def test_migrations_produce_the_models_schema(db):
+    context = MigrationContext.configure(db.connection(), opts={"compare_type": True})
+    assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_eighteen_categories_are_seeded(db):
+    categories = db.scalars(select(Category).order_by(Category.number)).all()
+    assert [c.number for c in categories] == list(range(1, 19))
+    assert [c.action_line.value for c in categories if c.action_line.value == "C7"] == ["C7"] * 8
+    assert categories[9].name == "ICT applications: e-health"
+
+
+def _violates(db, statement_or_callable) -> None:
+    with pytest.raises((IntegrityError, DBAPIError)), db.begin_nested():
+        if callable(statement_or_callable):
+            statement_or_callable()
+            db.flush()
+        else:
+            db.execute(statement_or_callable)
+
+
+def test_one_nomination_per_entry_per_edition(db):
+    edition = make_edition()
+    entry = make_entry()
+    make_nomination(edition=edition, entry=entry, category_number=4)
+    _violates(db, lambda: make_nomination(edition=edition, entry=entry, category_number=9))
+
+
+def test_one_nomination_per_organisation_per_category_unless_withdrawn(db):
+    edition = make_edition()
+    first = make_nomination(edition=edition, entry=make_entry(organisation="ACME Ltd."))
+    same_org = make_entry(organisation="The Acme")
+    _violates(db, lambda: make_nomination(edition=edition, entry=same_org))
+    first.status = NominationStatus.WITHDRAWN
+    db.flush()
+    make_nomination(edition=edition, entry=same_org)  # the place is free again
+
+
+def test_a_rejected_nomination_needs_a_reason(db):
+    edition = make_edition()
+    _violates(db, lambda: make_nomination(edition=edition, status=NominationStatus.REJECTED))
+    make_nomination(edition=edition, status=NominationStatus.REJECTED, status_reason="Not ICT")
+
+
+def _vote_row(voting_round, nomination, voter, code) -> dict:
+    return {
+        "round_id": voting_round.id,
+        "category_id": nomination.category_id,
+        "nomination_id": nomination.id,
+        "voter_id": voter.id,
+        "receipt_code": code,
+        "cast_at": now(),
+        "status": "valid",
+    }
+
+
+def test_one_vote_per_voter_per_category_per_round(db):
+    edition = make_edition()
+    a = make_nomination(edition=edition)
+    b = make_nomination(edition=edition)
+    voting_round = make_round(edition=edition, nominations=[a, b])
+    voter = make_user()
+    db.execute(insert(Vote), [_vote_row(voting_round, a, voter, "R1")])
+    _violates(db, insert(Vote).values(_vote_row(voting_round, b, voter, "R2")))
+    assert db.scalar(select(func.count(Vote.id))) == 1
+
+
+def test_a_vote_must_name_a_nomination_on_the_ballot(db):
+    edition = make_edition()
+    on_ballot = make_nomination(edition=edition)
+    off_ballot = make_nomination(edition=edition, category_number=9)
+    voting_round = make_round(edition=edition, nominations=[on_ballot])
+    _violates(db, insert(Vote).values(_vote_row(voting_round, off_ballot, make_user(), "R3")))
+
+
+def test_votes_and_audit_events_are_never_deleted(db):
+    edition = make_edition()
+    nomination = make_nomination(edition=edition)
+    voting_round = make_round(edition=edition, nominations=[nomination])
+    db.execute(insert(Vote), [_vote_row(voting_round, nomination, make_user(), "R4")])
+    vote = db.scalar(select(Vote))
+    _violates(db, lambda: db.delete(vote))
+    event = record(db, "test.event", actor=None)
+    db.flush()
+    _violates(db, lambda: db.delete(event))
+    _violates(db, update(AuditEvent).where(AuditEvent.id == event.id).values(action="forged"))
+
+
+def test_an_invalidated_vote_records_why(db):
+    edition = make_edition()
+    nomination = make_nomination(edition=edition)
+    voting_round = make_round(edition=edition, nominations=[nomination])
+    db.execute(insert(Vote), [_vote_row(voting_round, nomination, make_user(), "R5")])
+    _violates(db, update(Vote).values(status="invalidated"))
+    db.execute(
+        update(Vote).values(status="invalidated", invalidated_at=now(), invalidation_reason="bot")
+    )
+
+
+def test_one_score_per_expert_nomination_criterion_and_stage(db):
+    edition = make_edition()
+    nomination = make_nomination(edition=edition)
+    criterion = RubricCriterion(edition_id=edition.id, position=1, name="Impact")
+    expert = make_user()
+    db.add(criterion)
+    db.flush()
+
+    def score(stage: ReviewStage) -> None:
+        db.add(
+            Score(
+                expert_id=expert.id,
+                nomination_id=nomination.id,
+                criterion_id=criterion.id,
+                stage=stage,
+                value=7,
+            )
+        )
+
+    score(ReviewStage.NOMINATION)
+    score(ReviewStage.SELECTION)
+    db.flush()
+    _violates(db, lambda: score(ReviewStage.NOMINATION))
+
+
+def test_enum_columns_refuse_unknown_values(db):
+    edition = make_edition()
+    nomination = make_nomination(edition=edition)
+    statement = text("UPDATE nominations SET status = 'bribed' WHERE id = :id")
+    _violates(db, statement.bindparams(id=nomination.id))
+
+
+def test_edition_phases_must_be_in_order(db):
+    edition = make_edition()
+    edition.submission_closes_at = edition.submission_opens_at - timedelta(days=1)
+    _violates(db, lambda: None)
+
+
+def test_naive_datetimes_are_refused(db):
+    edition = make_edition()
+    edition.review_closes_at = datetime(2030, 1, 1)  # noqa: DTZ001 - the point of the test
+    with pytest.raises(StatementError):
+        db.flush()
+    db.rollback()
+
+
+def test_datetimes_come_back_aware_in_utc(db):
+    edition = make_edition()
+    db.commit()
+    db.expire_all()
+    assert db.get(type(edition), edition.id).submission_opens_at.utcoffset() == timedelta(0)
