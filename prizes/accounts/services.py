@@ -52,6 +52,7 @@ def register_user(*, email: str, password: str, now: datetime) -> Registration:
     """
     if is_disposable(email):
         raise DisposableEmail()
+    password_hash = hash_password(password)  # also for a known address: equal timing
     existing = get_user_by_email(email)
     if existing is not None:
         mail.queue(
@@ -66,7 +67,7 @@ def register_user(*, email: str, password: str, now: datetime) -> Registration:
     user = User(
         email=email.strip(),
         email_canonical=canonical_email(email),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         created_at=now,
     )
     db.session.add(user)

@@ -1,0 +1,107 @@
+"""What people do, in a real browser."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from prizes.accounts import services
+from prizes.core.clock import now
+from prizes.db import db
+
+PASSWORD = "a passphrase for the browser"
+SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "instance" / "screenshots"
+
+
+def _newest_link(outbox: Path, to: str) -> str:
+    for path in sorted(outbox.glob("*.eml"), reverse=True):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        if message["To"] == to:
+            match = re.search(r"https?://\S+", message.get_content())
+            assert match
+            return match.group(0)
+    raise AssertionError(f"no mail to {to}")
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_a_visitor_registers_confirms_signs_in_and_completes_the_profile(live_server, page):
+    base = live_server.url
+    page.goto(base + "/")
+    page.get_by_role("link", name="Register").click()
+    page.get_by_label("Email address").fill("visitor@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat the password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("heading", name="Check your mail").wait_for()
+
+    page.goto(_newest_link(live_server.outbox, "visitor@example.org"))
+    page.get_by_text("your email address is confirmed").wait_for()
+    page.get_by_label("Email address").fill("visitor@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="My votes").wait_for()
+
+    page.get_by_role("link", name="visitor@example.org").click()
+    page.get_by_label("Organisation name").fill("Rural Connect")
+    page.get_by_label("Type of organisation").select_option("civil_society")
+    page.get_by_label("Country").select_option("KE")
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_text("Your profile is saved.").wait_for()
+    _shot(page, "profile")
+
+
+def test_form_errors_are_announced_next_to_their_fields(live_server, page):
+    page.goto(live_server.url + "/register")
+    page.get_by_label("Email address").fill("not an email")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_label("Repeat the password").fill("other")
+    page.get_by_role("button", name="Create account").click()
+    summary = page.get_by_role("alert")
+    summary.wait_for()
+    assert "Please correct the following" in summary.inner_text()
+    password = page.get_by_label("Password", exact=True)
+    assert password.get_attribute("aria-invalid") == "true"
+    _shot(page, "register-errors")
+
+
+def test_the_skip_link_is_the_first_stop_for_keyboard_users(live_server, page):
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused.strip() == "Skip to content"
+
+
+def test_the_secretariat_makes_a_user_a_stakeholder(live_server, page):
+    with live_server.app.app_context():
+        services.create_admin(email="chief@example.org", password=PASSWORD, now=now())
+        services.register_user(email="someone@example.org", password=PASSWORD, now=now())
+        db.session.commit()
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Email address").fill("chief@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Secretariat").click()
+    page.get_by_role("link", name="Accounts and roles").click()
+    page.get_by_label("Email or organisation").fill("someone@")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="someone@example.org").click()
+    page.get_by_label("Role").select_option("stakeholder")
+    page.get_by_role("button", name="Grant role").click()
+    page.get_by_text("Roles updated.").wait_for()
+    assert page.get_by_role("listitem").filter(has_text="Stakeholder").count() == 1
+    _shot(page, "admin-user")
+
+
+def test_a_narrow_screen_gets_no_horizontal_scroll(live_server, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(live_server.url + "/categories")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    _shot(page, "categories-mobile")
+    context.close()
+    assert overflow <= 0
