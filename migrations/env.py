@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 import prizes.models  # noqa: F401  (fills Base.metadata)
 from prizes.db import Base, UTCDateTime
+from prizes.stocktaking.search import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -26,6 +27,7 @@ def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

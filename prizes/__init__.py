@@ -62,11 +62,20 @@ def register_blueprints(app: Flask) -> None:
     from prizes.accounts.views import bp as accounts_bp
     from prizes.admin.views import bp as admin_bp
     from prizes.contest.views import bp as contest_bp
+    from prizes.nominations.views import bp as nominations_bp
     from prizes.review.views import bp as review_bp
     from prizes.stocktaking.views import bp as stocktaking_bp
     from prizes.voting.views import bp as voting_bp
 
-    for blueprint in (contest_bp, accounts_bp, stocktaking_bp, voting_bp, review_bp, admin_bp):
+    for blueprint in (
+        contest_bp,
+        accounts_bp,
+        stocktaking_bp,
+        nominations_bp,
+        voting_bp,
+        review_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

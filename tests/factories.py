@@ -88,18 +88,23 @@ def make_entry(
     owner: User | None = None,
     action_lines: tuple[ActionLine, ...] = (ActionLine.C4,),
     organisation: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    country: str | None = None,
+    sdgs: tuple[int, ...] = (4,),
+    stakeholder_type: StakeholderType = StakeholderType.BUSINESS,
 ) -> StocktakingEntry:
     organisation = organisation or fake.company()
     entry = StocktakingEntry(
-        title=fake.catch_phrase(),
+        title=title or fake.catch_phrase(),
         organisation=organisation,
         organisation_key=organisation_key(organisation),
-        stakeholder_type=StakeholderType.BUSINESS,
-        country=fake.country_code(),
-        description=fake.paragraph(),
+        stakeholder_type=stakeholder_type,
+        country=country or fake.country_code(),
+        description=description or fake.paragraph(),
         owner_id=owner.id if owner else None,
         action_lines=[EntryActionLine(action_line=line) for line in action_lines],
-        sdgs=[EntrySdg(sdg=4)],
+        sdgs=[EntrySdg(sdg=sdg) for sdg in sdgs],
     )
     db.session.add(entry)
     db.session.flush()
@@ -129,6 +134,30 @@ def make_nomination(
     db.session.add(nomination)
     db.session.flush()
     return nomination
+
+
+def words(count: int) -> str:
+    """A text of exactly ``count`` words."""
+    return " ".join(fake.word() for _ in range(count))
+
+
+def complete_fields(category: Category, **overrides: Any) -> Any:
+    """Answers that pass every submission rule."""
+    from prizes.nominations.models import ProjectStage
+    from prizes.nominations.services import NominationFields
+
+    values: dict[str, Any] = {
+        "category": category,
+        "short_description": words(170),
+        "impact": "Reached 12,000 farmers in three years.",
+        "partnerships": "The ministry and two universities.",
+        "challenges": "Connectivity in remote villages; next, scaling to two regions.",
+        "project_stage": ProjectStage.COMPLETED,
+        "link": "https://example.org/project",
+        "sdg_linkages": {4: "Trains teachers in digital skills."},
+    }
+    values.update(overrides)
+    return NominationFields(**values)
 
 
 def make_round(*, edition: Edition, nominations: list[Nomination] = ()) -> VotingRound:  # type: ignore[assignment]

@@ -31,16 +31,30 @@ ROUTES = {
     "accounts.forgot_password": ("/password/forgot", PUBLIC),
     "accounts.profile": ("/account", SIGNED_IN),
     "voting.my_votes": ("/vote/mine", VERIFIED),
-    "stocktaking.mine": ("/stocktaking/mine", only("stakeholder")),
-    "review.home": ("/review/", only("expert")),
+    "stocktaking.mine": ("/projects/mine", only("stakeholder")),
+    "stocktaking.search": ("/projects/", PUBLIC),
+    "stocktaking.create": ("/projects/new", only("stakeholder")),
+    "nominations.nominated": ("/nominated", PUBLIC),
+    "review.home": ("/review/", only("expert", "secretariat")),
     "admin.dashboard": ("/admin/", only("secretariat")),
     "admin.users": ("/admin/users", only("secretariat")),
     "admin.outbox": ("/admin/outbox", only("secretariat")),
     "admin.user": ("/admin/users/{user_id}", only("secretariat")),
 }
-# Routes that only take POST or need a token; covered by their own tests.
+# Routes that only take POST, need a token, or are about one object; each is tested in its
+# own domain's tests (tests/nominations, tests/stocktaking).
 NOT_PAGES = {
     "static",
+    # Pages about one object: their object-level rules are tested in their own domains.
+    "stocktaking.detail",
+    "stocktaking.edit",
+    "nominations.detail",
+    "nominations.image",
+    "nominations.start",
+    "nominations.edit",
+    "nominations.withdraw",
+    "review.queue",
+    "review.decide",
     "accounts.verify_email",
     "accounts.resend_verification",
     "accounts.logout",

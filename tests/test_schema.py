@@ -16,12 +16,15 @@ from prizes.core.clock import now
 from prizes.db import Base
 from prizes.nominations.models import NominationStatus
 from prizes.review.models import ReviewStage, RubricCriterion, Score
+from prizes.stocktaking.search import include_object
 from prizes.voting.models import Vote
 from tests.factories import make_edition, make_entry, make_nomination, make_round, make_user
 
 
 def test_migrations_produce_the_models_schema(db):
-    context = MigrationContext.configure(db.connection(), opts={"compare_type": True})
+    context = MigrationContext.configure(
+        db.connection(), opts={"compare_type": True, "include_object": include_object}
+    )
     assert compare_metadata(context, Base.metadata) == []
 
 

@@ -26,3 +26,16 @@ def get_current_edition(moment: datetime) -> Edition | None:
     if running is not None:
         return running
     return db.session.scalar(select(Edition).order_by(Edition.year.desc()).limit(1))
+
+
+def get_edition_open_for_submissions(moment: datetime) -> Edition | None:
+    return db.session.scalar(
+        select(Edition)
+        .where(Edition.submission_opens_at <= moment, Edition.submission_closes_at > moment)
+        .order_by(Edition.submission_closes_at)
+        .limit(1)
+    )
+
+
+def get_category(category_id: int) -> Category | None:
+    return db.session.get(Category, category_id)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Flask
 from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from prizes.accounts.models import Role
@@ -21,18 +22,40 @@ def geneva_time(moment: datetime | None) -> str:
     return f"{format_datetime(local.replace(tzinfo=None), 'd MMMM y, HH:mm')} {local.tzname()}"
 
 
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "returned": _l("Returned for changes"),
+    "nominated": _l("Nominated"),
+    "rejected": _l("Not nominated"),
+    "withdrawn": _l("Withdrawn"),
+    "shortlisted": _l("Shortlisted"),
+    "winner": _l("Winner"),
+    "champion": _l("Champion"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(str(status), status))
+
+
 def _navigation() -> list[tuple[str, str]]:
     """The role's menu: (endpoint, label) pairs."""
     from flask_babel import gettext as _
 
-    items = [("contest.home", _("Home")), ("contest.categories", _("Categories"))]
+    items = [
+        ("contest.home", _("Home")),
+        ("nominations.nominated", _("Nominated projects")),
+        ("stocktaking.search", _("Stocktaking")),
+        ("contest.categories", _("Categories")),
+    ]
     if not current_user.is_authenticated:
         return items
     items.append(("voting.my_votes", _("My votes")))
     if current_user.has_role(Role.STAKEHOLDER):
         items.append(("stocktaking.mine", _("My projects")))
-    if current_user.has_role(Role.EXPERT):
-        items.append(("review.home", _("Expert review")))
+    if current_user.has_role(Role.EXPERT) or current_user.has_role(Role.SECRETARIAT):
+        items.append(("review.home", _("Review")))
     if current_user.has_role(Role.SECRETARIAT):
         items.append(("admin.dashboard", _("Secretariat")))
     return items
@@ -48,3 +71,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["sdg_names"] = SDG_NAMES
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["status_label"] = status_label

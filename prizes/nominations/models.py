@@ -34,6 +34,18 @@ class NominationStatus(StrEnum):
     CHAMPION = "champion"
 
 
+EDITABLE_STATUSES = frozenset(
+    {NominationStatus.DRAFT, NominationStatus.SUBMITTED, NominationStatus.RETURNED}
+)
+PUBLIC_STATUSES = frozenset(
+    {
+        NominationStatus.NOMINATED,
+        NominationStatus.SHORTLISTED,
+        NominationStatus.WINNER,
+        NominationStatus.CHAMPION,
+    }
+)
+
 # Statuses that take the organisation's single place in a category of an edition.
 _HOLDS_PLACE = "status NOT IN ('draft', 'withdrawn')"
 
@@ -95,6 +107,19 @@ class Nomination(Base):
     sdg_links: Mapped[list[NominationSdgLink]] = relationship(
         cascade="all, delete-orphan", order_by="NominationSdgLink.sdg"
     )
+
+    @property
+    def is_public(self) -> bool:
+        """Nominated and later statuses are on the public lists; the rest is private."""
+        return self.status in PUBLIC_STATUSES
+
+    def can_edit(self, user: User, moment: datetime) -> bool:
+        """The nominator edits until the submission deadline, unless a decision was made."""
+        return (
+            user.id == self.nominator_id
+            and self.status in EDITABLE_STATUSES
+            and self.edition.accepts_submissions(moment)
+        )
 
     def __repr__(self) -> str:
         return f"<Nomination {self.id} {self.status}>"

@@ -1,16 +1,54 @@
-"""The stakeholder's own projects and nominations."""
+"""Projects: public browse and search, detail pages, and the stakeholder's own entries."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from prizes.accounts.models import Role
-from prizes.core.permissions import roles_required
-from prizes.stocktaking.queries import list_entries_owned_by, list_nominations_by
+from prizes.contest.queries import get_edition_open_for_submissions, list_categories
+from prizes.core.clock import now
+from prizes.core.forms import form_page
+from prizes.core.permissions import roles_required, signed_in_user
+from prizes.core.vocabulary import country_choices
+from prizes.db import db
+from prizes.nominations.queries import list_nominations_of_entry
+from prizes.stocktaking import services
+from prizes.stocktaking.forms import EntryForm, SearchForm
+from prizes.stocktaking.queries import (
+    get_entry,
+    list_entries_owned_by,
+    list_nominations_by,
+    search_entries,
+)
 
-bp = Blueprint("stocktaking", __name__, url_prefix="/stocktaking")
+bp = Blueprint("stocktaking", __name__, url_prefix="/projects")
+
+
+@bp.route("/")
+def search() -> ResponseReturnValue:
+    form = SearchForm(request.args, categories=list_categories(), countries=country_choices())
+    if not form.validate():
+        return render_template("stocktaking/search.html", form=form, page=None), 400
+    page = search_entries(form.filters(), page=request.args.get("page", 1, type=int))
+    return render_template("stocktaking/search.html", form=form, page=page)
+
+
+@bp.route("/<int:entry_id>")
+def detail(entry_id: int) -> ResponseReturnValue:
+    entry = get_entry(entry_id) or abort(404)
+    can_edit = current_user.is_authenticated and services.can_edit_entry(current_user, entry)
+    if entry.status != "published" and not can_edit:
+        abort(404)
+    return render_template(
+        "stocktaking/detail.html",
+        entry=entry,
+        nominations=list_nominations_of_entry(entry.id),
+        open_edition=get_edition_open_for_submissions(now()),
+        can_edit=can_edit,
+    )
 
 
 @bp.route("/mine")
@@ -20,4 +58,33 @@ def mine() -> ResponseReturnValue:
         "stocktaking/mine.html",
         entries=list_entries_owned_by(current_user.id),
         nominations=list_nominations_by(current_user.id),
+        open_edition=get_edition_open_for_submissions(now()),
     )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.STAKEHOLDER)
+def create() -> ResponseReturnValue:
+    form = EntryForm(countries=country_choices())
+    if form.validate_on_submit():
+        entry = services.create_entry(form.fields(), by=signed_in_user(), now=now())
+        db.session.commit()
+        flash(_("The project is added to the stocktaking."), "success")
+        return redirect(url_for("stocktaking.detail", entry_id=entry.id))
+    return form_page("stocktaking/edit.html", form, entry=None)
+
+
+@bp.route("/<int:entry_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.STAKEHOLDER, Role.SECRETARIAT)
+def edit(entry_id: int) -> ResponseReturnValue:
+    entry = get_entry(entry_id) or abort(404)
+    if not services.can_edit_entry(current_user, entry):
+        abort(403)
+    initial = None if request.method == "POST" else EntryForm.data_of(entry)
+    form = EntryForm(countries=country_choices(), data=initial)
+    if form.validate_on_submit():
+        services.update_entry(entry, form.fields(), by=signed_in_user(), now=now())
+        db.session.commit()
+        flash(_("The project is saved."), "success")
+        return redirect(url_for("stocktaking.detail", entry_id=entry.id))
+    return form_page("stocktaking/edit.html", form, entry=entry)

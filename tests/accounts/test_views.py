@@ -186,7 +186,7 @@ def test_profile_is_completed_and_validated(client, login_as, db):
 
 def test_a_verified_user_can_choose_to_nominate(client, login_as, db):
     user = login_as("voter")
-    assert client.get("/stocktaking/mine").status_code == 403
+    assert client.get("/projects/mine").status_code == 403
     assert client.post_form("/account/stakeholder").status_code == 302
-    assert client.get("/stocktaking/mine").status_code == 200
+    assert client.get("/projects/mine").status_code == 200
     db.refresh(user)

@@ -1,0 +1,276 @@
+"""Nomination use cases: draft, edit, submit, withdraw, and the review decision.
+
+Each checks its rule, changes the nomination, flushes, audits and returns; it raises a
+:class:`~prizes.core.errors.DomainError` with a message for the nominator otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from prizes.accounts.models import Role, User
+from prizes.contest.models import Category, Edition
+from prizes.core import audit, mail
+from prizes.core.errors import DomainError, NotAllowed
+from prizes.core.urls import external_url
+from prizes.db import db
+from prizes.nominations import rules
+from prizes.nominations.models import (
+    Nomination,
+    NominationSdgLink,
+    NominationStatus,
+    ProjectStage,
+)
+from prizes.review.models import ExpertAssignment
+from prizes.stocktaking.models import StocktakingEntry
+
+
+class SubmissionClosed(DomainError):
+    message = _l("The submission deadline has passed: the nomination can no longer be changed.")
+
+
+class CategoryMismatch(DomainError):
+    message = _l("The project is not tagged with this category's action line.")
+
+
+class AlreadyNominated(DomainError):
+    status_code = 409
+    message = _l("This project is already nominated in this edition.")
+
+
+class OrganisationAlreadyNominated(DomainError):
+    status_code = 409
+    message = _l("This organisation already has a nomination in this category for this edition.")
+
+
+class PastWinner(DomainError):
+    message = _l("The project won in an earlier edition, so it is not eligible again.")
+
+
+class NotEditable(DomainError):
+    status_code = 409
+    message = _l("This nomination can no longer be changed.")
+
+
+class Incomplete(DomainError):
+    def __init__(self, failures: list[rules.Check]) -> None:
+        super().__init__(" ".join(check.message for check in failures))
+        self.failures = failures
+
+
+class ReasonRequired(DomainError):
+    message = _l("Please give the reason; the nominator will read it.")
+
+
+@dataclass(frozen=True)
+class NominationFields:
+    """What the nominator fills in; the form builds it, the services trust nothing else."""
+
+    category: Category
+    short_description: str = ""
+    impact: str = ""
+    partnerships: str = ""
+    challenges: str = ""
+    project_stage: ProjectStage | None = None
+    link: str | None = None
+    sdg_linkages: dict[int, str] = field(default_factory=dict)
+
+
+def start_nomination(
+    entry: StocktakingEntry, *, edition: Edition, category: Category, by: User, now: datetime
+) -> Nomination:
+    """Create a draft nomination of ``entry`` (the nominator need not own it).
+
+    A withdrawn nomination of the same entry by the same nominator is reopened as a draft.
+    Side effects: a nomination row, an audit event.
+    """
+    if not edition.accepts_submissions(now):
+        raise SubmissionClosed()
+    if category.action_line not in entry.action_line_codes:
+        raise CategoryMismatch()
+    existing = db.session.scalar(
+        select(Nomination).where(
+            Nomination.edition_id == edition.id, Nomination.entry_id == entry.id
+        )
+    )
+    if existing is not None:
+        if existing.status != NominationStatus.WITHDRAWN or existing.nominator_id != by.id:
+            raise AlreadyNominated()
+        existing.status = NominationStatus.DRAFT
+        existing.category_id = category.id
+        audit.record(db.session, "nomination.reopened", actor=by, target=existing)
+        return existing
+    nomination = Nomination(
+        edition=edition,
+        category=category,
+        entry=entry,
+        nominator_id=by.id,
+        organisation_key=entry.organisation_key,
+        created_at=now,
+    )
+    db.session.add(nomination)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:  # the same entry, nominated at the same moment
+        raise AlreadyNominated() from error
+    if not rules.not_a_past_winner(nomination).passed:
+        raise PastWinner()
+    audit.record(db.session, "nomination.started", actor=by, target=nomination)
+    return nomination
+
+
+def update_nomination(
+    nomination: Nomination, fields: NominationFields, *, by: User, now: datetime
+) -> None:
+    """Save the nominator's changes; a submitted nomination must still pass every rule."""
+    _check_editable(nomination, by, now)
+    if fields.category.action_line not in nomination.entry.action_line_codes:
+        raise CategoryMismatch()
+    nomination.category = fields.category
+    nomination.short_description = fields.short_description.strip()
+    nomination.impact = fields.impact.strip()
+    nomination.partnerships = fields.partnerships.strip()
+    nomination.challenges = fields.challenges.strip()
+    nomination.project_stage = fields.project_stage
+    nomination.link = fields.link or None
+    nomination.updated_at = now
+    links = {link.sdg: link for link in nomination.sdg_links}
+    nomination.sdg_links = [
+        _linkage(links.get(sdg), sdg, text) for sdg, text in sorted(fields.sdg_linkages.items())
+    ]
+    if nomination.status == NominationStatus.SUBMITTED:
+        _require_rules(nomination)
+        _flush_place(nomination)
+    audit.record(db.session, "nomination.updated", actor=by, target=nomination)
+
+
+def _linkage(existing: NominationSdgLink | None, sdg: int, text: str) -> NominationSdgLink:
+    if existing is None:
+        return NominationSdgLink(sdg=sdg, linkage=text.strip())
+    existing.linkage = text.strip()
+    return existing
+
+
+def submit_nomination(nomination: Nomination, *, by: User, now: datetime) -> None:
+    """Submit for review. Side effects: status and time, an audit event."""
+    _check_editable(nomination, by, now)
+    _require_rules(nomination)
+    nomination.status = NominationStatus.SUBMITTED
+    nomination.status_reason = None
+    nomination.submitted_at = now
+    nomination.organisation_key = nomination.entry.organisation_key
+    _flush_place(nomination)
+    audit.record(db.session, "nomination.submitted", actor=by, target=nomination)
+
+
+def withdraw_nomination(nomination: Nomination, *, by: User, now: datetime) -> None:
+    """The nominator takes the nomination back, freeing the organisation's place."""
+    _check_editable(nomination, by, now)
+    nomination.status = NominationStatus.WITHDRAWN
+    nomination.status_reason = None
+    audit.record(db.session, "nomination.withdrawn", actor=by, target=nomination)
+
+
+def _check_editable(nomination: Nomination, by: User, now: datetime) -> None:
+    if by.id != nomination.nominator_id:
+        raise NotAllowed()
+    if not nomination.edition.accepts_submissions(now):
+        raise SubmissionClosed()
+    if not nomination.can_edit(by, now):
+        raise NotEditable()
+
+
+def _require_rules(nomination: Nomination) -> None:
+    failures = [check for check in rules.automatic_checks(nomination) if not check.passed]
+    if failures:
+        raise Incomplete(failures)
+
+
+def _flush_place(nomination: Nomination) -> None:
+    """Flush; the database's unique index settles a race for the organisation's place."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        raise OrganisationAlreadyNominated() from error
+
+
+# --- the review that makes the nominated list ---------------------------------------------
+
+REVIEW_OUTCOMES = {
+    NominationStatus.NOMINATED: "nomination.nominated",
+    NominationStatus.REJECTED: "nomination.rejected",
+    NominationStatus.RETURNED: "nomination.returned",
+}
+
+
+class ReturnAfterDeadline(DomainError):
+    message = _l(
+        "After the submission deadline a nomination can only be nominated or rejected: "
+        "the nominator could not change it any more."
+    )
+
+
+def can_review(user: User, nomination: Nomination) -> bool:
+    """The secretariat reviews every category; an expert only the ones assigned to them."""
+    if user.has_role(Role.SECRETARIAT):
+        return True
+    if not user.has_role(Role.EXPERT):
+        return False
+    return (
+        db.session.scalar(
+            select(ExpertAssignment.id).where(
+                ExpertAssignment.expert_id == user.id,
+                ExpertAssignment.edition_id == nomination.edition_id,
+                ExpertAssignment.category_id == nomination.category_id,
+            )
+        )
+        is not None
+    )
+
+
+def review_nomination(
+    nomination: Nomination,
+    *,
+    outcome: NominationStatus,
+    reason: str | None,
+    by: User,
+    now: datetime,
+) -> None:
+    """Nominate, reject (with a reason) or return for changes (with a comment).
+
+    Side effects: status and reason, an audit event, a mail to the nominator.
+    """
+    if not can_review(by, nomination):
+        raise NotAllowed()
+    if outcome not in REVIEW_OUTCOMES:
+        raise DomainError(str(_l("Unknown decision.")))
+    if nomination.status != NominationStatus.SUBMITTED:
+        raise NotEditable(str(_l("Only submitted nominations are reviewed.")))
+    reason = (reason or "").strip() or None
+    if outcome != NominationStatus.NOMINATED and not reason:
+        raise ReasonRequired()
+    if outcome == NominationStatus.RETURNED and not nomination.edition.accepts_submissions(now):
+        raise ReturnAfterDeadline()
+    nomination.status = outcome
+    nomination.status_reason = reason
+    nomination.updated_at = now
+    audit.record(db.session, REVIEW_OUTCOMES[outcome], actor=by, target=nomination, reason=reason)
+    mail.queue(
+        db.session,
+        to=nomination.nominator.email,
+        subject=str(
+            _l("Your WSIS Prizes nomination: %(title)s", title=nomination.entry.title[:80])
+        ),
+        template="nomination_reviewed",
+        nomination=nomination,
+        outcome=outcome.value,
+        reason=reason,
+        url=external_url("nominations.detail", nomination_id=nomination.id),
+    )

@@ -1,0 +1,70 @@
+"""Stocktaking entry use cases for signed-in stakeholders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from prizes.accounts.models import Role, User
+from prizes.core import audit
+from prizes.core.errors import NotAllowed
+from prizes.core.vocabulary import ActionLine, StakeholderType
+from prizes.db import db
+from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
+from prizes.stocktaking.organisations import organisation_key
+
+
+@dataclass(frozen=True)
+class EntryFields:
+    title: str
+    organisation: str
+    stakeholder_type: StakeholderType
+    country: str
+    description: str
+    action_lines: list[ActionLine]
+    sdgs: list[int]
+    website: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+def can_edit_entry(user: User, entry: StocktakingEntry) -> bool:
+    return entry.owner_id == user.id or user.has_role(Role.SECRETARIAT)
+
+
+def create_entry(fields: EntryFields, *, by: User, now: datetime) -> StocktakingEntry:
+    """A new published entry owned by ``by``. Side effects: the entry, an audit event."""
+    entry = StocktakingEntry(owner_id=by.id, status=EntryStatus.PUBLISHED, created_at=now)
+    _apply(entry, fields, now)
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(db.session, "entry.created", actor=by, target=entry)
+    return entry
+
+
+def update_entry(entry: StocktakingEntry, fields: EntryFields, *, by: User, now: datetime) -> None:
+    if not can_edit_entry(by, entry):
+        raise NotAllowed()
+    _apply(entry, fields, now)
+    db.session.flush()
+    audit.record(db.session, "entry.updated", actor=by, target=entry)
+
+
+def _apply(entry: StocktakingEntry, fields: EntryFields, now: datetime) -> None:
+    entry.title = fields.title.strip()
+    entry.organisation = fields.organisation.strip()
+    entry.organisation_key = organisation_key(fields.organisation)
+    entry.stakeholder_type = fields.stakeholder_type
+    entry.country = fields.country.upper()
+    entry.description = fields.description.strip()
+    entry.website = fields.website or None
+    entry.start_date = fields.start_date
+    entry.end_date = fields.end_date
+    entry.updated_at = now
+    kept_lines = {link.action_line: link for link in entry.action_lines}
+    entry.action_lines = [
+        kept_lines.get(line) or EntryActionLine(action_line=line)
+        for line in sorted(set(fields.action_lines))
+    ]
+    kept_sdgs = {link.sdg: link for link in entry.sdgs}
+    entry.sdgs = [kept_sdgs.get(sdg) or EntrySdg(sdg=sdg) for sdg in sorted(set(fields.sdgs))]
