@@ -187,15 +187,28 @@ def make_entries(fake: Faker, count: int, categories: list[Category]) -> list[St
     return entries
 
 
-def make_edition(moment: datetime) -> Edition:
+def make_voting_edition(moment: datetime) -> Edition:
     """An edition in its voting phase: submissions closed, the review done, a round open."""
+    year = (moment + timedelta(days=120)).year
     return Edition(
-        year=(moment + timedelta(days=120)).year,
-        title=f"WSIS Prizes {(moment + timedelta(days=120)).year}",
+        year=year,
+        title=f"WSIS Prizes {year}",
         submission_opens_at=geneva_deadline((moment - timedelta(days=150)).date()),
         submission_closes_at=geneva_deadline((moment - timedelta(days=45)).date()),
         review_closes_at=geneva_deadline((moment - timedelta(days=15)).date()),
         selection_closes_at=geneva_deadline((moment + timedelta(days=40)).date()),
+    )
+
+
+def make_open_edition(year: int, moment: datetime) -> Edition:
+    """The next edition, open for submissions, so the nomination screens have work."""
+    return Edition(
+        year=year,
+        title=f"WSIS Prizes {year}",
+        submission_opens_at=geneva_deadline((moment - timedelta(days=20)).date()),
+        submission_closes_at=geneva_deadline((moment + timedelta(days=70)).date()),
+        review_closes_at=geneva_deadline((moment + timedelta(days=95)).date()),
+        selection_closes_at=geneva_deadline((moment + timedelta(days=170)).date()),
     )
 
 
@@ -213,35 +226,53 @@ def seed(entry_count: int, *, rng_seed: int | None = None) -> dict[str, str]:
 
     entries = make_entries(fake, entry_count, categories)
     db.session.add_all(entries)
-    edition = make_edition(moment)
-    db.session.add(edition)
+    voting = make_voting_edition(moment)
+    upcoming = make_open_edition(voting.year + 1, moment)
+    db.session.add_all([voting, upcoming])
     db.session.flush()
-    for position, (name, description) in enumerate(DEFAULT_CRITERIA, start=1):
-        db.session.add(
+    for edition in (voting, upcoming):
+        db.session.add_all(
             RubricCriterion(
-                edition_id=edition.id,
-                position=position,
-                name=str(name),
-                description=str(description),
+                edition_id=edition.id, position=n, name=str(name), description=str(text)
             )
+            for n, (name, text) in enumerate(DEFAULT_CRITERIA, start=1)
         )
-
+        db.session.add_all(
+            ExpertAssignment(edition_id=edition.id, expert_id=users["expert"].id, category_id=c.id)
+            for c in categories[:3]
+        )
     voting_round = VotingRound(
-        edition_id=edition.id,
+        edition_id=voting.id,
         number=1,
         title="Online voting",
         opens_at=moment - timedelta(days=7),
         closes_at=geneva_deadline((moment + timedelta(days=21)).date()),
     )
     db.session.add(voting_round)
+    half = len(entries) * 2 // 3
+    nominated = _nominate(
+        fake,
+        entries[:half],
+        categories,
+        voting,
+        users["stakeholder"],
+        status=NominationStatus.NOMINATED,
+        per_category=12,
+    )
     db.session.flush()
-    _nominate(fake, entries, categories, edition, voting_round, users["stakeholder"], moment)
-    for category in categories[:3]:
-        db.session.add(
-            ExpertAssignment(
-                edition_id=edition.id, expert_id=users["expert"].id, category_id=category.id
-            )
-        )
+    db.session.add_all(
+        BallotEntry(round_id=voting_round.id, nomination_id=n.id, category_id=n.category_id)
+        for n in nominated
+    )
+    _nominate(
+        fake,
+        entries[half:],
+        categories,
+        upcoming,
+        users["stakeholder"],
+        status=NominationStatus.SUBMITTED,
+        per_category=3,
+    )
     return logins
 
 
@@ -269,21 +300,28 @@ def _nominate(
     entries: list[StocktakingEntry],
     categories: list[Category],
     edition: Edition,
-    voting_round: VotingRound,
     nominator: User,
-    moment: datetime,
-) -> None:
-    """Up to 12 nominated projects per category, all on the round's ballot."""
+    *,
+    status: NominationStatus,
+    per_category: int,
+) -> list[Nomination]:
+    """Complete nominations of ``entries`` in ``status``, at most ``per_category`` each,
+    one per organisation and category as the rules require."""
     taken: set[tuple[int, str]] = set()
-    per_category: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    made = []
     for entry in entries:
-        matching = [c for c in categories if c.action_line in entry.action_line_codes]
-        category = random.choice(matching)
+        category = random.choice(
+            [c for c in categories if c.action_line in entry.action_line_codes]
+        )
         key = (category.id, entry.organisation_key)
-        if per_category.get(category.id, 0) >= 12 or key in taken:
+        if counts.get(category.id, 0) >= per_category or key in taken:
             continue
         taken.add(key)
-        per_category[category.id] = per_category.get(category.id, 0) + 1
+        counts[category.id] = counts.get(category.id, 0) + 1
+        submitted_at = min(edition.submission_closes_at, now()) - timedelta(
+            days=random.randint(1, 15)
+        )
         nomination = Nomination(
             edition_id=edition.id,
             category_id=category.id,
@@ -296,8 +334,8 @@ def _nominate(
             challenges=_words(fake, 20, 60),
             project_stage=random.choice(list(ProjectStage)),
             link=entry.website,
-            status=NominationStatus.NOMINATED,
-            submitted_at=edition.submission_closes_at - timedelta(days=random.randint(1, 90)),
+            status=status,
+            submitted_at=submitted_at,
             sdg_links=[
                 NominationSdgLink(
                     sdg=sdg, linkage=f"Advances {SDG_NAMES[sdg]}: {fake.sentence(nb_words=14)}"
@@ -306,12 +344,8 @@ def _nominate(
             ],
         )
         db.session.add(nomination)
-        db.session.flush()
-        db.session.add(
-            BallotEntry(
-                round_id=voting_round.id, nomination_id=nomination.id, category_id=category.id
-            )
-        )
+        made.append(nomination)
+    return made
 
 
 def _logins_file() -> Path:

@@ -39,3 +39,15 @@ def get_edition_open_for_submissions(moment: datetime) -> Edition | None:
 
 def get_category(category_id: int) -> Category | None:
     return db.session.get(Category, category_id)
+
+
+def get_edition_under_review(moment: datetime) -> Edition | None:
+    """The edition whose submissions are being reviewed (open, or before its review closes);
+    else the current one."""
+    reviewing = db.session.scalar(
+        select(Edition)
+        .where(Edition.submission_opens_at <= moment, Edition.review_closes_at > moment)
+        .order_by(Edition.review_closes_at)
+        .limit(1)
+    )
+    return reviewing or get_current_edition(moment)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from prizes.accounts.models import Role
-from prizes.contest.queries import get_category, get_current_edition, list_categories
+from prizes.contest.queries import get_category, get_edition_under_review, list_categories
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
@@ -37,7 +37,7 @@ def _reviewable_categories(edition_id: int) -> list:
 @bp.route("/")
 @roles_required(Role.EXPERT, Role.SECRETARIAT)
 def home() -> ResponseReturnValue:
-    edition = get_current_edition(now())
+    edition = get_edition_under_review(now())
     categories = _reviewable_categories(edition.id) if edition else []
     counts = queries.count_by_status(edition, [c.id for c in categories]) if edition else {}
     return render_template(
@@ -52,7 +52,7 @@ def home() -> ResponseReturnValue:
 @bp.route("/queue/<int:category_id>")
 @roles_required(Role.EXPERT, Role.SECRETARIAT)
 def queue(category_id: int) -> ResponseReturnValue:
-    edition = get_current_edition(now()) or abort(404)
+    edition = get_edition_under_review(now()) or abort(404)
     category = get_category(category_id) or abort(404)
     if category not in _reviewable_categories(edition.id):
         abort(403)

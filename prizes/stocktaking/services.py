@@ -35,7 +35,7 @@ def can_edit_entry(user: User, entry: StocktakingEntry) -> bool:
 def create_entry(fields: EntryFields, *, by: User, now: datetime) -> StocktakingEntry:
     """A new published entry owned by ``by``. Side effects: the entry, an audit event."""
     entry = StocktakingEntry(owner_id=by.id, status=EntryStatus.PUBLISHED, created_at=now)
-    _apply(entry, fields, now)
+    fill_entry(entry, fields, now=now)
     db.session.add(entry)
     db.session.flush()
     audit.record(db.session, "entry.created", actor=by, target=entry)
@@ -45,12 +45,16 @@ def create_entry(fields: EntryFields, *, by: User, now: datetime) -> Stocktaking
 def update_entry(entry: StocktakingEntry, fields: EntryFields, *, by: User, now: datetime) -> None:
     if not can_edit_entry(by, entry):
         raise NotAllowed()
-    _apply(entry, fields, now)
+    fill_entry(entry, fields, now=now)
     db.session.flush()
     audit.record(db.session, "entry.updated", actor=by, target=entry)
 
 
-def _apply(entry: StocktakingEntry, fields: EntryFields, now: datetime) -> None:
+def fill_entry(entry: StocktakingEntry, fields: EntryFields, *, now: datetime) -> None:
+    """Copy ``fields`` onto ``entry`` (the form and the importer both write through here).
+
+    Links that stay are kept, so re-saving an unchanged entry writes nothing.
+    """
     entry.title = fields.title.strip()
     entry.organisation = fields.organisation.strip()
     entry.organisation_key = organisation_key(fields.organisation)
