@@ -7,13 +7,14 @@ import contextvars
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from prizes import create_app
@@ -130,6 +131,28 @@ def outbox(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
     monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", str(tmp_path / "outbox"))
     return read_outbox
+
+
+@pytest.fixture
+def count_queries(db: Session) -> Any:
+    """``with count_queries() as statements:`` lists the SQL run inside the block, requests
+    included (they share the test's connection)."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(statement)
+
+        connection = db.connection()
+        event.listen(connection, "before_cursor_execute", on_execute)
+        try:
+            yield statements
+        finally:
+            event.remove(connection, "before_cursor_execute", on_execute)
+
+    return counting
 
 
 @pytest.fixture

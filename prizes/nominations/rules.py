@@ -1,17 +1,17 @@
 """The contest's submission rules, as checks a nomination passes or fails.
 
 The same checks refuse a submission and show the reviewer what passed, so the rules are
-written once. Each check answers for one nomination; the queries are one per check.
+written once. They run over a list of nominations with two queries in all, so a review
+queue of any length costs the same.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, or_, select
 
 from prizes.contest.models import Edition
 from prizes.core.text import count_words
@@ -33,98 +33,61 @@ class Check:
     message: str
 
 
-def category_matches(nomination: Nomination) -> Check:
-    ok = nomination.category.action_line in nomination.entry.action_line_codes
-    return Check(
-        "category",
-        ok,
-        str(
-            _l(
-                "The category's action line (%(line)s) is one of the project's.",
-                line=nomination.category.action_line.value,
-            )
-        )
-        if ok
-        else str(
-            _l(
-                "The project is not tagged with action line %(line)s, which this category needs.",
-                line=nomination.category.action_line.value,
-            )
-        ),
-    )
+def automatic_checks(nomination: Nomination) -> list[Check]:
+    """Every rule that does not depend on the time, for one nomination."""
+    return checks_for([nomination])[nomination.id]
 
 
-def organisation_once(nomination: Nomination) -> Check:
-    """At most one nomination per organisation per category per edition."""
-    other = db.session.scalar(
-        select(func.count(Nomination.id)).where(
-            Nomination.edition_id == nomination.edition_id,
-            Nomination.category_id == nomination.category_id,
-            Nomination.organisation_key == nomination.entry.organisation_key,
-            Nomination.status.in_(HOLDING_PLACE),
-            Nomination.id != nomination.id,
-        )
-    )
-    ok = not other
-    return Check(
-        "organisation",
-        ok,
-        str(_l("No other nomination of this organisation in this category."))
-        if ok
-        else str(
-            _l("This organisation already has a nomination in this category for this edition.")
-        ),
-    )
+def checks_for(nominations: Sequence[Nomination]) -> dict[int, list[Check]]:
+    """The automatic checks of each nomination, by id (what the review queue shows)."""
+    conflicts = _organisation_conflicts(nominations)
+    winners = _past_winners(nominations)
+    return {
+        n.id: [
+            category_matches(n),
+            _organisation_check(n.id not in conflicts),
+            _winner_check(n.id not in winners),
+            short_description_length(n),
+            complete(n),
+        ]
+        for n in nominations
+    }
 
 
 def not_a_past_winner(nomination: Nomination) -> Check:
-    """Winners of earlier editions are not eligible: the same entry, or the same
-    organisation with the same project title."""
-    earlier = aliased(Edition)
-    past_entry = aliased(StocktakingEntry)
-    entry = nomination.entry
-    won = db.session.scalar(
-        select(
-            exists()
-            .where(Nomination.status == NominationStatus.WINNER)
-            .where(Nomination.edition_id == earlier.id, earlier.year < nomination.edition.year)
-            .where(Nomination.entry_id == past_entry.id)
-            .where(
-                or_(
-                    past_entry.id == entry.id,
-                    and_(
-                        past_entry.organisation_key == entry.organisation_key,
-                        func.lower(past_entry.title) == entry.title.lower(),
-                    ),
-                )
-            )
+    return _winner_check(nomination.id not in _past_winners([nomination]))
+
+
+def category_matches(nomination: Nomination) -> Check:
+    line = nomination.category.action_line.value
+    if nomination.category.action_line in nomination.entry.action_line_codes:
+        return Check(
+            "category",
+            True,
+            str(_l("The category's action line (%(line)s) is one of the project's.", line=line)),
         )
-    )
     return Check(
-        "past_winner",
-        not won,
-        str(_l("The project has not won in an earlier edition."))
-        if not won
-        else str(_l("The project won in an earlier edition, so it is not eligible again.")),
+        "category",
+        False,
+        str(
+            _l(
+                "The project is not tagged with action line %(line)s, which this category needs.",
+                line=line,
+            )
+        ),
     )
 
 
 def short_description_length(nomination: Nomination) -> Check:
     low, high = SHORT_DESCRIPTION_WORDS
     words = count_words(nomination.short_description)
-    ok = low <= words <= high
-    return Check(
-        "short_description",
-        ok,
-        str(
-            _l(
-                "The short description has %(words)d words (%(low)d to %(high)d are asked).",
-                words=words,
-                low=low,
-                high=high,
-            )
-        ),
+    message = _l(
+        "The short description has %(words)d words (%(low)d to %(high)d are asked).",
+        words=words,
+        low=low,
+        high=high,
     )
+    return Check("short_description", low <= words <= high, str(message))
 
 
 def complete(nomination: Nomination) -> Check:
@@ -140,32 +103,94 @@ def complete(nomination: Nomination) -> Check:
         )
         if not value
     ]
+    if not missing:
+        return Check("complete", True, str(_l("Every part of the form is filled in.")))
+    return Check("complete", False, str(_l("Missing: %(parts)s.", parts=", ".join(missing))))
+
+
+def _organisation_check(passed: bool) -> Check:
+    if passed:
+        return Check(
+            "organisation",
+            True,
+            str(_l("No other nomination of this organisation in this category.")),
+        )
     return Check(
-        "complete",
-        not missing,
-        str(_l("Every part of the form is filled in."))
-        if not missing
-        else str(_l("Missing: %(parts)s.", parts=", ".join(missing))),
+        "organisation",
+        False,
+        str(_l("This organisation already has a nomination in this category for this edition.")),
     )
 
 
-def submission_open(nomination: Nomination, now: datetime) -> Check:
-    ok = nomination.edition.accepts_submissions(now)
+def _winner_check(passed: bool) -> Check:
+    if passed:
+        return Check("past_winner", True, str(_l("The project has not won in an earlier edition.")))
     return Check(
-        "deadline",
-        ok,
-        str(_l("Submissions are open."))
-        if ok
-        else str(_l("Submissions for this edition are closed.")),
+        "past_winner",
+        False,
+        str(_l("The project won in an earlier edition, so it is not eligible again.")),
     )
 
 
-def automatic_checks(nomination: Nomination) -> list[Check]:
-    """Every rule that does not depend on the time: what the reviewer sees."""
-    return [
-        category_matches(nomination),
-        organisation_once(nomination),
-        not_a_past_winner(nomination),
-        short_description_length(nomination),
-        complete(nomination),
-    ]
+def _organisation_conflicts(nominations: Sequence[Nomination]) -> set[int]:
+    """Ids of nominations whose organisation already holds the place in their category:
+    at most one nomination per organisation per category per edition."""
+    keys = {n.entry.organisation_key for n in nominations}
+    if not keys:
+        return set()
+    holders = db.session.execute(
+        select(
+            Nomination.id,
+            Nomination.edition_id,
+            Nomination.category_id,
+            Nomination.organisation_key,
+        ).where(
+            Nomination.edition_id.in_({n.edition_id for n in nominations}),
+            Nomination.organisation_key.in_(keys),
+            Nomination.status.in_(HOLDING_PLACE),
+        )
+    ).all()
+    places: dict[tuple[int, int, str], set[int]] = {}
+    for holder_id, edition_id, category_id, key in holders:
+        places.setdefault((edition_id, category_id, key), set()).add(holder_id)
+    return {
+        n.id
+        for n in nominations
+        if places.get((n.edition_id, n.category_id, n.entry.organisation_key), set()) - {n.id}
+    }
+
+
+def _past_winners(nominations: Sequence[Nomination]) -> set[int]:
+    """Ids of nominations whose project won an earlier edition: the same entry, or the same
+    organisation with the same title (a winner entered again as a new entry)."""
+    if not nominations:
+        return set()
+    winners = db.session.execute(
+        select(
+            StocktakingEntry.id,
+            StocktakingEntry.organisation_key,
+            func.lower(StocktakingEntry.title),
+            Edition.year,
+        )
+        .join(Nomination, Nomination.entry_id == StocktakingEntry.id)
+        .join(Edition, Edition.id == Nomination.edition_id)
+        .where(
+            Nomination.status == NominationStatus.WINNER,
+            or_(
+                StocktakingEntry.id.in_({n.entry_id for n in nominations}),
+                StocktakingEntry.organisation_key.in_(
+                    {n.entry.organisation_key for n in nominations}
+                ),
+            ),
+        )
+    ).all()
+    found = set()
+    for n in nominations:
+        title = n.entry.title.lower()
+        for entry_id, key, won_title, year in winners:
+            same_project = entry_id == n.entry_id or (
+                key == n.entry.organisation_key and won_title == title
+            )
+            if same_project and year < n.edition.year:
+                found.add(n.id)
+    return found

@@ -57,7 +57,7 @@ def queue(category_id: int) -> ResponseReturnValue:
     if category not in _reviewable_categories(edition.id):
         abort(403)
     nominations = queries.review_queue(edition, category)
-    checks = {n.id: rules.automatic_checks(n) for n in nominations}
+    checks = rules.checks_for(nominations)
     return render_template(
         "review/queue.html",
         edition=edition,

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from prizes.core.clock import now
 from prizes.db import db
 from prizes.stocktaking import importer
+from prizes.stocktaking.search import refresh_index
 
 # Below this many rows the import is over before a progress bar would tell anything.
 PROGRESS_THRESHOLD = 200
@@ -67,4 +68,6 @@ def init_app(app: Flask) -> None:
                 "The database refused the import (is another import running?); "
                 "nothing was imported."
             ) from error
+        refresh_index()
+        db.session.commit()
         click.echo(f"{result.created} created, {result.updated} updated, {skipped} skipped.")

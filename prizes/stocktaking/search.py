@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, column, func, literal_column, table
+from sqlalchemy import Select, column, func, literal_column, table, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from prizes.db import db
@@ -71,3 +71,21 @@ class TextMatch:
         document = literal_column("stocktaking_entries.search_document")
         query = query.where(document.op("@@")(tsquery))
         return query, -func.ts_rank_cd(document, tsquery)
+
+
+def refresh_index() -> None:
+    """Tidy the search index after a bulk import (the caller commits).
+
+    PostgreSQL keeps fresh GIN entries in a pending list that every search scans until
+    (auto)vacuum merges it; merging now and refreshing the planner's statistics keeps the
+    first searches after a large import on the index. SQLite merges its FTS5 segments.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text(
+                "SELECT gin_clean_pending_list('ix_stocktaking_entries_search_document'::regclass)"
+            )
+        )
+        db.session.execute(text("ANALYZE stocktaking_entries"))
+    else:
+        db.session.execute(text("INSERT INTO entry_search(entry_search) VALUES ('optimize')"))

@@ -233,3 +233,22 @@ def test_the_review_queue_and_decision(client, db, login_as, open_edition, outbo
     db.refresh(nomination)
     assert nomination.status == NominationStatus.REJECTED
     assert "Out of scope." in outbox()[0].get_content()
+
+
+def test_the_review_queue_costs_the_same_for_any_length(
+    client, db, login_as, open_edition, count_queries
+):
+    login_as("secretariat")
+    category_id = get_category(4).id
+
+    def queue_queries(extra: int) -> int:
+        for _ in range(extra):
+            make_nomination(
+                edition=open_edition, status=NominationStatus.SUBMITTED, submitted_at=now()
+            )
+        db.commit()
+        with count_queries() as statements:
+            assert client.get(f"/review/queue/{category_id}").status_code == 200
+        return len(statements)
+
+    assert queue_queries(2) == queue_queries(10)

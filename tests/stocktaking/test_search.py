@@ -149,3 +149,19 @@ def test_search_page_filters_and_counts(client, entries):
     assert client.get("/projects/?sdg=99").status_code == 400
     assert client.get("/projects/?year=abc").status_code == 400
     assert client.get("/projects/?page=999").status_code == 200
+
+
+def test_list_pages_cost_the_same_for_any_number_of_rows(client, db, count_queries):
+    edition = make_edition()
+
+    def page_queries(extra: int) -> tuple[int, int]:
+        for _ in range(extra):
+            make_nomination(edition=edition, entry=make_entry(sdgs=(3, 4)))
+        db.commit()
+        with count_queries() as nominated:
+            assert client.get("/nominated").status_code == 200
+        with count_queries() as projects:
+            assert client.get("/projects/").status_code == 200
+        return len(nominated), len(projects)
+
+    assert page_queries(2) == page_queries(12)
