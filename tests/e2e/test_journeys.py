@@ -105,3 +105,91 @@ def test_a_narrow_screen_gets_no_horizontal_scroll(live_server, browser):
     _shot(page, "categories-mobile")
     context.close()
     assert overflow <= 0
+
+
+def _sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+
+
+def test_a_project_is_nominated_reviewed_and_listed(live_server, browser):
+    from datetime import timedelta
+
+    from prizes.accounts.models import Role
+    from prizes.contest.models import Edition
+    from prizes.core.vocabulary import ActionLine, StakeholderType
+    from prizes.stocktaking.models import EntryActionLine, EntrySdg, StocktakingEntry
+
+    with live_server.app.app_context():
+        moment = now()
+        db.session.add(
+            Edition(
+                year=2090,
+                title="WSIS Prizes 2090",
+                submission_opens_at=moment - timedelta(days=1),
+                submission_closes_at=moment + timedelta(days=30),
+                review_closes_at=moment + timedelta(days=40),
+                selection_closes_at=moment + timedelta(days=90),
+            )
+        )
+        db.session.add(
+            StocktakingEntry(
+                title="Solar classrooms online",
+                organisation="Sunlit Schools",
+                organisation_key="sunlit schools",
+                stakeholder_type=StakeholderType.CIVIL_SOCIETY,
+                country="GH",
+                description="Solar-powered classrooms with offline lessons.",
+                action_lines=[EntryActionLine(action_line=ActionLine.C7)],
+                sdgs=[EntrySdg(sdg=4)],
+            )
+        )
+        nominator = services.create_admin(
+            email="nominator@example.org", password=PASSWORD, now=moment
+        )
+        services.revoke_role(nominator, Role.SECRETARIAT, by=nominator)
+        services.grant_role(nominator, Role.STAKEHOLDER, by=None)
+        services.create_admin(email="reviewer@example.org", password=PASSWORD, now=moment)
+        db.session.commit()
+
+    base = live_server.url
+    stakeholder = browser.new_context().new_page()
+    _sign_in(stakeholder, base, "nominator@example.org")
+    stakeholder.goto(base + "/projects/?q=solar")
+    stakeholder.get_by_role("link", name="Solar classrooms online").click()
+    stakeholder.get_by_role("link", name="Nominate for WSIS Prizes 2090").click()
+    stakeholder.get_by_label("Prize category").select_option(
+        label="9. ICT applications: e-learning (C7)"
+    )
+    description = stakeholder.get_by_label("Short description")
+    description.fill("lesson " * 120)
+    counter = stakeholder.locator(".word-count")
+    assert "120 words" in counter.inner_text()
+    description.fill("lesson " * 160)
+    assert "160 words" in counter.inner_text()
+    stakeholder.get_by_label("SDG 4: Quality Education").fill("Teachers get offline lessons.")
+    stakeholder.get_by_label("Impact", exact=True).fill("4,000 pupils in 30 schools.")
+    stakeholder.get_by_label("Partnerships", exact=True).fill("The district and a solar company.")
+    stakeholder.get_by_label("Challenges and future").fill("Batteries; next, 50 more schools.")
+    stakeholder.get_by_label("Completed").check()
+    stakeholder.get_by_label("Link to the project").fill("https://sunlit.example.org")
+    stakeholder.get_by_role("button", name="Submit the nomination").click()
+    stakeholder.get_by_text("Your nomination is submitted").wait_for()
+    _shot(stakeholder, "nomination-submitted")
+
+    reviewer = browser.new_context().new_page()
+    _sign_in(reviewer, base, "reviewer@example.org")
+    reviewer.get_by_role("link", name="Review", exact=True).click()
+    reviewer.get_by_role("link", name="9. ICT applications: e-learning").click()
+    reviewer.get_by_role("link", name="Solar classrooms online").click()
+    reviewer.get_by_label("Nominate").check()
+    reviewer.get_by_role("button", name="Record the decision").click()
+    reviewer.get_by_text("Decision recorded").wait_for()
+
+    visitor = browser.new_context().new_page()
+    visitor.goto(base + "/editions/2090/nominated?q=solar")
+    visitor.get_by_role("link", name="Solar classrooms online").wait_for()
+    _shot(visitor, "nominated-list")
