@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from prizes.config import load_settings
 
@@ -29,6 +30,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_settings(instance_path))
     app.config.update(config or {})
+    if app.config["PROXY_HOPS"]:
+        # Trust exactly that many proxies for the client's address, scheme and host.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
@@ -44,10 +49,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from prizes import models  # noqa: F401  (every table known before the first query)
     from prizes.accounts import sessions
+    from prizes.core import limits
     from prizes.extensions import babel, csrf, db
 
     db.init_app(app)
     csrf.init_app(app)
+    limits.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     sessions.init_app(app)
 

@@ -52,6 +52,11 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "ARGON2_MEMORY_COST": int(env(ENV_PREFIX + "ARGON2_MEMORY_COST") or 65536),
         "ARGON2_PARALLELISM": int(env(ENV_PREFIX + "ARGON2_PARALLELISM") or 4),
         "SQL_ECHO": _env_flag("SQL_ECHO", False),
+        # How many reverse proxies stand in front of the app (0: none, the default).
+        "PROXY_HOPS": int(env(ENV_PREFIX + "PROXY_HOPS") or 0),
+        "RATELIMIT_ENABLED": _env_flag("RATE_LIMITS", True),
+        # A registration form sent faster than this is taken for a script.
+        "REGISTRATION_MIN_SECONDS": float(env(ENV_PREFIX + "REGISTRATION_MIN_SECONDS") or 3),
     }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from prizes import create_app
 from prizes.cli import upgrade_database
+from prizes.core.limits import DEFAULT_LIMITS
 from prizes.db import db as database
 from prizes.db import make_engine
 
@@ -28,6 +29,7 @@ PASSWORD = "correct horse battery staple"
 _CSRF_INPUT = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
 )
+_STARTED_INPUT = re.compile(r'name="started" type="hidden" value="([^"]+)"')
 
 
 class Client(FlaskClient):
@@ -40,15 +42,22 @@ class Client(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         return contextvars.Context().run(super().open, *args, **kwargs)
 
-    def csrf_token(self) -> str:
+    def hidden_fields(self) -> dict[str, str]:
+        """The hidden fields a browser would send back: the CSRF token, and on the
+        registration form the moment it was served."""
         page = self.get("/register").get_data(as_text=True)
         match = _CSRF_INPUT.search(page)
         assert match, "no CSRF token on the page"
-        return match.group(1) or match.group(2)
+        started = _STARTED_INPUT.search(page)
+        assert started, "no start time on the registration form"
+        return {"csrf_token": match.group(1) or match.group(2), "started": started.group(1)}
 
     def post_form(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        """POST like a browser does: with the form's CSRF token."""
-        return self.post(url, data={**(data or {}), "csrf_token": self.csrf_token()}, **kwargs)
+        """POST like a browser does: with the form's hidden fields."""
+        hidden = self.hidden_fields()
+        if not url.startswith("/register"):
+            del hidden["started"]
+        return self.post(url, data={**hidden, **(data or {})}, **kwargs)
 
     def login(self, email: str, password: str = PASSWORD) -> Any:
         response = self.post_form("/login", {"email": email, "password": password})
@@ -87,6 +96,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 1024,
             "ARGON2_PARALLELISM": 1,
+            # Out of reach for the suite; tests/test_limits.py lowers them where they matter.
+            **dict.fromkeys(DEFAULT_LIMITS, "100000 per minute"),
+            "REGISTRATION_MIN_SECONDS": 0,
         }
     )
     app.test_client_class = Client

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
 from prizes.accounts.passwords import MAX_LENGTH
 from prizes.core.forms import email_field, new_password_fields, options
@@ -13,6 +18,33 @@ from prizes.core.vocabulary import STAKEHOLDER_TYPE_LABELS
 class RegisterForm(FlaskForm):
     email = email_field()
     password, confirm = new_password_fields()
+    # Bot traps: a field people never see or fill, and the moment the form was served.
+    nickname = StringField(
+        _l("Leave this field empty"),
+        render_kw={"autocomplete": "off", "tabindex": "-1"},
+        validators=[Optional(), Length(max=200)],
+    )
+    started = HiddenField(validators=[Optional(), Length(max=200)])
+
+    def start_clock(self) -> None:
+        self.started.data = _fill_clock().dumps(0)
+
+    def looks_automated(self, min_seconds: float) -> bool:
+        """True for a filled trap, a missing or forged start time, or a form sent faster
+        than a person could fill it."""
+        if self.nickname.data:
+            return True
+        try:
+            _payload, signed_at = _fill_clock().loads(
+                self.started.data or "", max_age=24 * 3600, return_timestamp=True
+            )
+        except BadData:
+            return True
+        return (datetime.now(UTC) - signed_at).total_seconds() < min_seconds
+
+
+def _fill_clock() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="prizes.form-started")
 
 
 class LoginForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -12,6 +12,7 @@ from prizes.accounts.forms import EmailForm, LoginForm, ProfileForm, RegisterFor
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
+from prizes.core.limits import email_key, limiter, setting
 from prizes.core.network import keyed_hash, network_hash
 from prizes.core.permissions import login_required, signed_in_user
 from prizes.core.tokens import InvalidToken
@@ -25,9 +26,15 @@ CHECK_MAIL = "accounts/check_mail.html"
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(setting("LIMIT_REGISTER"), methods=["POST"])
 def register() -> ResponseReturnValue:
     form = RegisterForm()
+    if not form.is_submitted():
+        form.start_clock()
     if form.validate_on_submit():
+        if form.looks_automated(current_app.config["REGISTRATION_MIN_SECONDS"]):
+            # Refused without saying why: the same answer as a real registration.
+            return render_template(CHECK_MAIL, email=form.email.data)
         try:
             services.register_user(email=form.email.data, password=form.password.data, now=now())
         except DomainError as error:
@@ -59,6 +66,8 @@ def unverified() -> ResponseReturnValue:
 
 
 @bp.route("/verify/resend", methods=["POST"])
+@limiter.limit(setting("LIMIT_MAIL_ADDRESS"))
+@limiter.limit(setting("LIMIT_MAIL_ACCOUNT"), key_func=email_key)
 def resend_verification() -> ResponseReturnValue:
     form = EmailForm()
     if not form.validate_on_submit():
@@ -69,6 +78,8 @@ def resend_verification() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(setting("LIMIT_LOGIN_ADDRESS"), methods=["POST"])
+@limiter.limit(setting("LIMIT_LOGIN_ACCOUNT"), key_func=email_key, methods=["POST"])
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
@@ -104,6 +115,8 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(setting("LIMIT_MAIL_ADDRESS"), methods=["POST"])
+@limiter.limit(setting("LIMIT_MAIL_ACCOUNT"), key_func=email_key, methods=["POST"])
 def forgot_password() -> ResponseReturnValue:
     form = EmailForm()
     if form.validate_on_submit():

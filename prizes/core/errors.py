@@ -66,9 +66,7 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
-    description = (
-        error.description if code in (400, 403, 413, 422, 429) and _is_custom(error) else None
-    )
+    description = error.description if code in (400, 403, 413, 422) and _is_custom(error) else None
     return _render(code, description)
 
 

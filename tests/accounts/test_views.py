@@ -190,3 +190,19 @@ def test_a_verified_user_can_choose_to_nominate(client, login_as, db):
     assert client.post_form("/account/stakeholder").status_code == 302
     assert client.get("/projects/mine").status_code == 200
     db.refresh(user)
+
+
+def test_bot_traps_refuse_registration_without_saying_why(app, client, db, outbox, monkeypatch):
+    data = {"email": "bot@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    trapped = client.post_form("/register", {**data, "nickname": "i am a script"})
+    monkeypatch.setitem(app.config, "REGISTRATION_MIN_SECONDS", 3)
+    too_fast = client.post_form("/register", data)
+    no_clock = client.post(
+        "/register", data={**data, "csrf_token": client.hidden_fields()["csrf_token"]}
+    )
+    forged = client.post_form("/register", {**data, "started": "forged"})
+    for response in (trapped, too_fast, no_clock, forged):
+        assert response.status_code == 200
+        assert "Check your mail" in response.get_data(as_text=True)
+    assert _count_users(db) == 0
+    assert outbox() == []

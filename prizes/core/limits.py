@@ -1,0 +1,61 @@
+"""Rate limits: per network address and per account, shared by all workers through Redis.
+
+Without ``PRIZES_REDIS_URL`` the counters live in each process's memory, which is right for
+one worker and too lenient for several; with it, every worker and host counts together.
+The limits themselves are settings (``LIMIT_*``), so an edition under attack can tighten
+them without a release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from flask_login import current_user
+
+from prizes.accounts.emails import canonical_email
+
+DEFAULT_LIMITS = {
+    "LIMIT_REGISTER": "5 per minute; 30 per hour",
+    "LIMIT_LOGIN_ADDRESS": "20 per minute; 200 per hour",
+    "LIMIT_LOGIN_ACCOUNT": "5 per minute; 30 per hour",
+    "LIMIT_MAIL_ADDRESS": "5 per minute; 30 per hour",
+    "LIMIT_MAIL_ACCOUNT": "3 per 10 minutes; 10 per day",
+    "LIMIT_VOTE_ADDRESS": "120 per minute",
+    "LIMIT_VOTE_ACCOUNT": "30 per minute; 200 per hour",
+    "LIMIT_RECEIPT": "30 per minute",
+}
+
+
+def client_address() -> str:
+    """The client's address as seen through the trusted proxies (see ProxyFix in the factory)."""
+    return request.remote_addr or "unknown"
+
+
+def account_key() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"address:{client_address()}"
+
+
+def email_key() -> str:
+    """The mailbox a sign-in or mail request is about, so one victim is not hammered from
+    many addresses."""
+    return "email:" + canonical_email(str(request.form.get("email", ""))[:254])
+
+
+limiter = Limiter(key_func=client_address, headers_enabled=True)
+
+
+def setting(name: str) -> Callable[[], str]:
+    """A limit read from the settings at request time."""
+    return lambda: current_app.config[name]
+
+
+def init_app(app: Flask) -> None:
+    for name, value in DEFAULT_LIMITS.items():
+        app.config.setdefault(name, value)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "prizes")
+    limiter.init_app(app)
