@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in mails point here; set it to the public address in production.
+export PRIZES_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test install install-test lint format migrate demo messages clean
 

@@ -33,7 +33,8 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "MAIL_SENDER": env(ENV_PREFIX + "MAIL_SENDER") or "WSIS Prizes <no-reply@localhost>",
         "MAIL_OUTBOX_DIR": str(instance_path / "outbox"),
         "REDIS_URL": env(ENV_PREFIX + "REDIS_URL") or None,
-        "BASE_URL": env(ENV_PREFIX + "BASE_URL") or None,
+        # The public address; every link in a mail is built on it.
+        "BASE_URL": env(ENV_PREFIX + "BASE_URL") or "http://127.0.0.1:5000",
         "SESSION_COOKIE_SECURE": _env_flag("SECURE_COOKIES", False),
         "REMEMBER_COOKIE_SECURE": _env_flag("SECURE_COOKIES", False),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -59,3 +59,12 @@ def test_registration_and_mail_requests_are_limited(client, db, limits, monkeypa
     first = client.post_form("/password/forgot", {"email": "r0@example.org"})
     second = client.post_form("/password/forgot", {"email": "r0@example.org"})
     assert (first.status_code, second.status_code) == (200, 429)
+
+
+def test_successful_sign_ins_do_not_count_against_the_account(client, db, limits, monkeypatch):
+    monkeypatch.setitem(limits, "LIMIT_LOGIN_ACCOUNT", "2 per minute")
+    make_user(email="owner@example.org")
+    db.commit()
+    for _ in range(3):
+        client.login("owner@example.org")
+        client.post_form("/logout")

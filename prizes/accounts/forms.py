@@ -3,10 +3,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from itsdangerous import BadData, URLSafeTimedSerializer
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 

@@ -12,7 +12,7 @@ from prizes.accounts.forms import EmailForm, LoginForm, ProfileForm, RegisterFor
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
-from prizes.core.limits import email_key, limiter, setting
+from prizes.core.limits import email_key, email_network_key, failed, limiter, setting
 from prizes.core.network import keyed_hash, network_hash
 from prizes.core.permissions import login_required, signed_in_user
 from prizes.core.tokens import InvalidToken
@@ -79,7 +79,12 @@ def resend_verification() -> ResponseReturnValue:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(setting("LIMIT_LOGIN_ADDRESS"), methods=["POST"])
-@limiter.limit(setting("LIMIT_LOGIN_ACCOUNT"), key_func=email_key, methods=["POST"])
+@limiter.limit(
+    setting("LIMIT_LOGIN_ACCOUNT"), key_func=email_network_key, methods=["POST"], deduct_when=failed
+)
+@limiter.limit(
+    setting("LIMIT_LOGIN_MAILBOX"), key_func=email_key, methods=["POST"], deduct_when=failed
+)
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -85,4 +85,8 @@ def change_status(user_id: int) -> ResponseReturnValue:
 
 @bp.route("/outbox")
 def outbox() -> ResponseReturnValue:
+    """The offline mailbox of the demo; with a mail server configured there is none (its
+    messages hold other people's sign-in links)."""
+    if current_app.config.get("MAIL_URL"):
+        abort(404)
     return render_template("admin/outbox.html", messages=read_outbox())

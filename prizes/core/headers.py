@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -20,6 +20,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul_bytes() -> None:
+        """No text field has a use for NUL, and PostgreSQL refuses to store one."""
+        if any("\x00" in value for value in request.values.values()):
+            abort(400)
+
     @app.after_request
     def _set_headers(response: Response) -> Response:
         headers = response.headers

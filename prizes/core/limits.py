@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_login import current_user
 
 from prizes.accounts.emails import canonical_email
+from prizes.core.network import network_of
 
 DEFAULT_LIMITS = {
     "LIMIT_REGISTER": "5 per minute; 30 per hour",
     "LIMIT_LOGIN_ADDRESS": "20 per minute; 200 per hour",
+    # Failed sign-ins to one mailbox from one network; and from anywhere, a looser bound
+    # that stops a spread-out guess without locking the owner out for long.
     "LIMIT_LOGIN_ACCOUNT": "5 per minute; 30 per hour",
+    "LIMIT_LOGIN_MAILBOX": "60 per hour",
     "LIMIT_MAIL_ADDRESS": "5 per minute; 30 per hour",
     "LIMIT_MAIL_ACCOUNT": "3 per 10 minutes; 10 per day",
     "LIMIT_VOTE_ADDRESS": "120 per minute",
@@ -43,6 +47,15 @@ def email_key() -> str:
     """The mailbox a sign-in or mail request is about, so one victim is not hammered from
     many addresses."""
     return "email:" + canonical_email(str(request.form.get("email", ""))[:254])
+
+
+def email_network_key() -> str:
+    return f"{email_key()}|{network_of(client_address())}"
+
+
+def failed(response: Response) -> bool:
+    """Count a sign-in attempt against the limits only when it failed."""
+    return response.status_code != 302
 
 
 limiter = Limiter(key_func=client_address, headers_enabled=True)

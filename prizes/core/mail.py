@@ -38,6 +38,7 @@ class Message:
 
 def queue(session: Session, *, to: str, subject: str, template: str, **context: Any) -> Message:
     """Render ``templates/mail/<template>.txt`` and send it once ``session`` commits."""
+    subject = " ".join(subject.split())  # a header is one line, whatever a title holds
     message = Message(
         to=to, subject=subject, body=render_template(f"mail/{template}.txt", **context)
     )

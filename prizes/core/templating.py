@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -61,6 +62,24 @@ def _navigation() -> list[tuple[str, str]]:
     return items
 
 
+def url_with(endpoint: str, **changes: Any) -> str:
+    """A link to ``endpoint`` keeping the current page's query, with ``changes`` applied.
+
+    Keys that ``url_for`` would take as its own options (``_external``, ``_anchor``, ...) or as
+    path arguments are dropped, so a crafted query string cannot break the page.
+    """
+    view_args = dict(request.view_args or {})
+    query = {
+        key: value
+        for key, value in request.args.items()
+        if not key.startswith("_")
+        and key not in view_args
+        and key not in changes
+        and key != "endpoint"
+    }
+    return url_for(endpoint, **view_args, **query, **changes)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["geneva_time"] = geneva_time
     app.jinja_env.filters["country_name"] = country_name
@@ -72,3 +91,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["sdg_names"] = SDG_NAMES
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.globals["url_with"] = url_with

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
-
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+from flask import current_app, url_for
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    """``PRIZES_BASE_URL`` when set (behind a proxy), else the request's own host."""
-    base = current_app.config.get("BASE_URL")
-    if has_request_context() and not base:
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=base or DEFAULT_BASE_URL):
+    """An absolute link for a mail, always on ``PRIZES_BASE_URL``.
+
+    Never on the request's Host header: a forged Host would otherwise send a victim a
+    password-reset link that leads to the attacker's site.
+    """
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
         return url_for(endpoint, _external=True, **values)
 
 

@@ -45,8 +45,11 @@ def store_image(nomination: Nomination, data: bytes) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(BytesIO(data)) as probe:
-                probe.verify()
+            image = Image.open(BytesIO(data))  # reads the header only
+            # Refuse by type and size before decoding: a small file can hold a huge image.
+            if image.format not in FORMATS or max(image.size) > MAX_SIDE:
+                raise ImageRejected()
+            image.verify()
             image = Image.open(BytesIO(data))
             image.load()
     except (
@@ -58,8 +61,6 @@ def store_image(nomination: Nomination, data: bytes) -> None:
         Image.DecompressionBombError,
     ) as error:
         raise ImageRejected() from error
-    if image.format not in FORMATS or max(image.size) > MAX_SIDE:
-        raise ImageRejected()
     suffix, _mime = FORMATS[image.format]
     if image.format == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")

@@ -10,7 +10,6 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -58,7 +57,16 @@ class ProjectStage(StrEnum):
 class Nomination(Base):
     __tablename__ = "nominations"
     __table_args__ = (
-        UniqueConstraint("edition_id", "entry_id"),
+        # One nomination per entry per edition: drafts and withdrawn ones do not count, so
+        # nobody can block a project by starting a draft of it.
+        Index(
+            "uq_nominations_one_per_entry",
+            "edition_id",
+            "entry_id",
+            unique=True,
+            sqlite_where=text(_HOLDS_PLACE),
+            postgresql_where=text(_HOLDS_PLACE),
+        ),
         Index(
             "uq_nominations_one_per_organisation",
             "edition_id",

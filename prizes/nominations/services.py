@@ -26,8 +26,8 @@ from prizes.nominations.models import (
     NominationStatus,
     ProjectStage,
 )
-from prizes.review.models import ExpertAssignment
-from prizes.stocktaking.models import StocktakingEntry
+from prizes.review.models import ConflictDeclaration, ExpertAssignment
+from prizes.stocktaking.models import EntryStatus, StocktakingEntry
 
 
 class SubmissionClosed(DomainError):
@@ -46,6 +46,11 @@ class AlreadyNominated(DomainError):
 class OrganisationAlreadyNominated(DomainError):
     status_code = 409
     message = _l("This organisation already has a nomination in this category for this edition.")
+
+
+class NotEligible(DomainError):
+    status_code = 404
+    message = _l("This project is not published in the stocktaking.")
 
 
 class PastWinner(DomainError):
@@ -86,25 +91,31 @@ def start_nomination(
 ) -> Nomination:
     """Create a draft nomination of ``entry`` (the nominator need not own it).
 
-    A withdrawn nomination of the same entry by the same nominator is reopened as a draft.
-    Side effects: a nomination row, an audit event.
+    The nominator's own earlier draft of the entry is reused. Drafts hold no place, so a
+    draft never keeps anyone else from nominating the project. Side effects: a nomination
+    row, an audit event.
     """
+    if entry.status != EntryStatus.PUBLISHED:
+        raise NotEligible()
     if not edition.accepts_submissions(now):
         raise SubmissionClosed()
     if category.action_line not in entry.action_line_codes:
         raise CategoryMismatch()
-    existing = db.session.scalar(
-        select(Nomination).where(
-            Nomination.edition_id == edition.id, Nomination.entry_id == entry.id
+    others = list(
+        db.session.scalars(
+            select(Nomination).where(
+                Nomination.edition_id == edition.id, Nomination.entry_id == entry.id
+            )
         )
     )
-    if existing is not None:
-        if existing.status != NominationStatus.WITHDRAWN or existing.nominator_id != by.id:
-            raise AlreadyNominated()
-        existing.status = NominationStatus.DRAFT
-        existing.category_id = category.id
-        audit.record(db.session, "nomination.reopened", actor=by, target=existing)
-        return existing
+    if any(n.status in rules.HOLDING_PLACE for n in others):
+        raise AlreadyNominated()
+    own_draft = next(
+        (n for n in others if n.status == NominationStatus.DRAFT and n.nominator_id == by.id), None
+    )
+    if own_draft is not None:
+        own_draft.category = category
+        return own_draft
     nomination = Nomination(
         edition=edition,
         category=category,
@@ -114,11 +125,7 @@ def start_nomination(
         created_at=now,
     )
     db.session.add(nomination)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as error:  # the same entry, nominated at the same moment
-        raise AlreadyNominated() from error
+    db.session.flush()
     if not rules.not_a_past_winner(nomination).passed:
         raise PastWinner()
     audit.record(db.session, "nomination.started", actor=by, target=nomination)
@@ -145,8 +152,9 @@ def update_nomination(
         _linkage(links.get(sdg), sdg, text) for sdg, text in sorted(fields.sdg_linkages.items())
     ]
     if nomination.status == NominationStatus.SUBMITTED:
+        nomination.organisation_key = nomination.entry.organisation_key
+        _flush_place(nomination)  # before the rule checks' queries flush it unguarded
         _require_rules(nomination)
-        _flush_place(nomination)
     audit.record(db.session, "nomination.updated", actor=by, target=nomination)
 
 
@@ -193,11 +201,14 @@ def _require_rules(nomination: Nomination) -> None:
 
 
 def _flush_place(nomination: Nomination) -> None:
-    """Flush; the database's unique index settles a race for the organisation's place."""
+    """Flush; the database's unique indexes settle a race for the entry's or the
+    organisation's place."""
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as error:
+        if "one_per_entry" in str(error.orig) or "entry_id" in str(error.orig):
+            raise AlreadyNominated() from error
         raise OrganisationAlreadyNominated() from error
 
 
@@ -218,21 +229,31 @@ class ReturnAfterDeadline(DomainError):
 
 
 def can_review(user: User, nomination: Nomination) -> bool:
-    """The secretariat reviews every category; an expert only the ones assigned to them."""
+    """The secretariat reviews every category; an expert only the ones assigned to them.
+
+    Nobody decides on a nomination they made or declared a conflict of interest with.
+    """
+    if user.id == nomination.nominator_id or _declared_conflict(user, nomination):
+        return False
     if user.has_role(Role.SECRETARIAT):
         return True
     if not user.has_role(Role.EXPERT):
         return False
-    return (
-        db.session.scalar(
-            select(ExpertAssignment.id).where(
-                ExpertAssignment.expert_id == user.id,
-                ExpertAssignment.edition_id == nomination.edition_id,
-                ExpertAssignment.category_id == nomination.category_id,
-            )
-        )
-        is not None
+    assigned = select(ExpertAssignment.id).where(
+        ExpertAssignment.expert_id == user.id,
+        ExpertAssignment.edition_id == nomination.edition_id,
+        ExpertAssignment.category_id == nomination.category_id,
     )
+    return db.session.scalar(assigned) is not None
+
+
+def _declared_conflict(user: User, nomination: Nomination) -> bool:
+    conflict = select(ConflictDeclaration.id).where(
+        ConflictDeclaration.expert_id == user.id,
+        ConflictDeclaration.nomination_id == nomination.id,
+        ConflictDeclaration.has_conflict.is_(True),
+    )
+    return db.session.scalar(conflict) is not None
 
 
 def review_nomination(

@@ -5,11 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
 from prizes.accounts.models import Role, User
+from prizes.contest.models import Edition
 from prizes.core import audit
-from prizes.core.errors import NotAllowed
+from prizes.core.errors import DomainError, NotAllowed
 from prizes.core.vocabulary import ActionLine, StakeholderType
 from prizes.db import db
+from prizes.nominations.models import Nomination
+from prizes.nominations.rules import HOLDING_PLACE
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
 from prizes.stocktaking.organisations import organisation_key
 
@@ -28,8 +34,32 @@ class EntryFields:
     end_date: date | None = None
 
 
+class EntryLocked(DomainError):
+    status_code = 409
+    message = _l(
+        "This project is nominated in an edition still running: what voters and experts read "
+        "cannot change now. The secretariat can correct a mistake."
+    )
+
+
 def can_edit_entry(user: User, entry: StocktakingEntry) -> bool:
     return entry.owner_id == user.id or user.has_role(Role.SECRETARIAT)
+
+
+def is_locked(entry: StocktakingEntry) -> bool:
+    """True while a nomination of the entry holds a place in an edition whose results are
+    not yet published: the owner's edits would change what the rules were checked on."""
+    running = (
+        select(Nomination.id)
+        .join(Edition, Edition.id == Nomination.edition_id)
+        .where(
+            Nomination.entry_id == entry.id,
+            Nomination.status.in_(HOLDING_PLACE),
+            Edition.results_published_at.is_(None),
+        )
+        .limit(1)
+    )
+    return db.session.scalar(running) is not None
 
 
 def create_entry(fields: EntryFields, *, by: User, now: datetime) -> StocktakingEntry:
@@ -45,6 +75,8 @@ def create_entry(fields: EntryFields, *, by: User, now: datetime) -> Stocktaking
 def update_entry(entry: StocktakingEntry, fields: EntryFields, *, by: User, now: datetime) -> None:
     if not can_edit_entry(by, entry):
         raise NotAllowed()
+    if not by.has_role(Role.SECRETARIAT) and is_locked(entry):
+        raise EntryLocked()
     fill_entry(entry, fields, now=now)
     db.session.flush()
     audit.record(db.session, "entry.updated", actor=by, target=entry)

@@ -10,7 +10,7 @@ from prizes.accounts.models import User
 from tests.conftest import PASSWORD
 from tests.factories import make_user
 
-LINK = re.compile(r"http://localhost(/\S+)")
+LINK = re.compile(r"http://127\.0\.0\.1:5000(/\S+)")
 
 
 def _link(message) -> str:
@@ -206,3 +206,14 @@ def test_bot_traps_refuse_registration_without_saying_why(app, client, db, outbo
         assert "Check your mail" in response.get_data(as_text=True)
     assert _count_users(db) == 0
     assert outbox() == []
+
+
+def test_mailed_links_ignore_a_forged_host_header(app, db, outbox):
+    make_user(email="victim@example.org")
+    db.commit()
+    forged = app.test_client()
+    forged.environ_base["HTTP_HOST"] = "evil.example"
+    forged.post_form("/password/forgot", {"email": "victim@example.org"})
+    body = outbox()[0].get_content()
+    assert "evil.example" not in body
+    assert "http://127.0.0.1:5000/password/reset/" in body

@@ -14,7 +14,8 @@ from prizes.core.errors import NotAllowed
 from prizes.core.vocabulary import ActionLine
 from prizes.nominations import rules, services
 from prizes.nominations.models import Nomination, NominationStatus
-from prizes.review.models import ExpertAssignment
+from prizes.review.models import ConflictDeclaration, ExpertAssignment
+from prizes.stocktaking.models import EntryStatus
 from tests.factories import (
     complete_fields,
     get_category,
@@ -83,9 +84,39 @@ def test_the_category_must_match_an_action_line_of_the_entry(db, edition, nomina
 
 def test_the_same_entry_only_once_per_edition(db, edition, nominator):
     entry = make_entry(action_lines=(ActionLine.C4, ActionLine.C7))
-    _draft(edition, nominator, entry, 4)
+    _submitted(edition, nominator, entry, 4)
     with pytest.raises(services.AlreadyNominated):
         _draft(edition, make_user(roles=(Role.STAKEHOLDER,)), entry, 9)
+
+
+def test_a_draft_does_not_keep_others_from_nominating_the_project(db, edition, nominator):
+    entry = make_entry()
+    squatter = make_user(roles=(Role.STAKEHOLDER,))
+    squatted = _draft(edition, squatter, entry)
+    _submitted(edition, nominator, entry)
+    services.update_nomination(squatted, complete_fields(get_category(4)), by=squatter, now=now())
+    with pytest.raises((services.AlreadyNominated, services.Incomplete)):
+        services.submit_nomination(squatted, by=squatter, now=now())
+
+
+def test_unpublished_entries_cannot_be_nominated(db, edition, nominator):
+    entry = make_entry()
+    entry.status = EntryStatus.DRAFT
+    with pytest.raises(services.NotEligible):
+        _draft(edition, nominator, entry)
+
+
+def test_moving_a_submitted_nomination_onto_a_taken_place_is_refused(db, edition, nominator):
+    _submitted(
+        edition, nominator, make_entry(organisation="Same Org", action_lines=(ActionLine.C7,)), 9
+    )
+    moving = _submitted(
+        edition, nominator, make_entry(organisation="Same Org", action_lines=(ActionLine.C7,)), 10
+    )
+    with pytest.raises(services.OrganisationAlreadyNominated):
+        services.update_nomination(
+            moving, complete_fields(get_category(9)), by=nominator, now=now()
+        )
 
 
 def test_one_nomination_per_organisation_per_category(db, edition, nominator):
@@ -192,13 +223,37 @@ def test_only_the_nominator_edits(db, edition, nominator):
         )
 
 
-def test_withdrawing_frees_the_place_and_can_be_reopened(db, edition, nominator):
+def test_withdrawing_frees_the_place(db, edition, nominator):
     entry = make_entry()
     nomination = _submitted(edition, nominator, entry)
     services.withdraw_nomination(nomination, by=nominator, now=now())
     assert nomination.status == NominationStatus.WITHDRAWN
-    again = _draft(edition, nominator, entry)
-    assert again.id == nomination.id and again.status == NominationStatus.DRAFT
+    again = _submitted(edition, make_user(roles=(Role.STAKEHOLDER,)), entry)
+    assert again.id != nomination.id and again.status == NominationStatus.SUBMITTED
+
+
+def test_nobody_reviews_their_own_or_a_conflicted_nomination(db, edition):
+    secretary = make_user(roles=(Role.SECRETARIAT, Role.STAKEHOLDER))
+    own = _submitted(edition, secretary)
+    assert not services.can_review(secretary, own)
+    expert = make_user(roles=(Role.EXPERT,))
+    other = _submitted(edition, make_user(roles=(Role.STAKEHOLDER,)))
+    db.add(
+        ExpertAssignment(edition_id=edition.id, expert_id=expert.id, category_id=other.category_id)
+    )
+    db.flush()
+    assert services.can_review(expert, other)
+    db.add(
+        ConflictDeclaration(
+            expert_id=expert.id, nomination_id=other.id, has_conflict=True, reason="My employer"
+        )
+    )
+    db.flush()
+    assert not services.can_review(expert, other)
+    with pytest.raises(NotAllowed):
+        services.review_nomination(
+            other, outcome=NominationStatus.NOMINATED, reason=None, by=expert, now=now()
+        )
 
 
 def test_secretariat_and_assigned_experts_review(db, edition, nominator, outbox):

@@ -84,3 +84,25 @@ def test_voters_cannot_add_entries_and_unknown_entries_are_404(client, db, login
     assert client.post_form("/projects/new", GOOD).status_code == 403
     assert client.get("/projects/999999").status_code == 404
     assert _count(db) == 0
+
+
+def test_a_nominated_entry_is_frozen_for_its_owner_until_results_are_published(
+    client, db, login_as
+):
+    from prizes.core.clock import now
+    from tests.factories import make_edition, make_nomination
+
+    owner = login_as("stakeholder")
+    entry = make_entry(owner=owner)
+    edition = make_edition()
+    make_nomination(edition=edition, entry=entry)
+    db.commit()
+    assert client.get(f"/projects/{entry.id}/edit").status_code == 302
+    assert client.post_form(f"/projects/{entry.id}/edit", GOOD).status_code == 302
+    db.refresh(entry)
+    assert entry.title != GOOD["title"]
+    edition.results_published_at = now()
+    db.commit()
+    assert client.post_form(f"/projects/{entry.id}/edit", GOOD).status_code == 302
+    db.refresh(entry)
+    assert entry.title == GOOD["title"]
