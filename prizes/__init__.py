@@ -78,6 +78,7 @@ def _select_locale() -> str:
 def register_blueprints(app: Flask) -> None:
     from prizes.accounts.views import bp as accounts_bp
     from prizes.admin.views import bp as admin_bp
+    from prizes.admin.voting import bp as rounds_bp
     from prizes.contest.views import bp as contest_bp
     from prizes.nominations.views import bp as nominations_bp
     from prizes.review.views import bp as review_bp
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
         voting_bp,
         review_bp,
         admin_bp,
+        rounds_bp,
     ):
         app.register_blueprint(blueprint)
 

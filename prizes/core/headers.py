@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask, Response, abort, request
 from flask_login import current_user
 
@@ -38,4 +40,15 @@ def init_app(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if current_user.is_authenticated or request.method != "GET":
             headers["Cache-Control"] = "no-store"
+        if "device" not in request.cookies and not request.path.startswith("/static/"):
+            # A random, meaningless id: the fraud checks keep only its keyed hash, to see
+            # many accounts used from one browser.
+            response.set_cookie(
+                "device",
+                secrets.token_urlsafe(16),
+                max_age=400 * 24 * 3600,
+                httponly=True,
+                samesite="Lax",
+                secure=app.config["SESSION_COOKIE_SECURE"],
+            )
         return response

@@ -61,3 +61,23 @@ def verified_required(view: View) -> View:
 def signed_in_user() -> User:
     """The signed-in account itself (not Flask-Login's proxy), to hand to services."""
     return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def voter_required(view: View) -> View:
+    """Signed in, verified, and with the profile the contest asks of every voter."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_verified:
+            flash(_("Please confirm your email address first."), "warning")
+            return redirect(url_for("accounts.unverified"))
+        if not current_user.has_complete_profile:
+            flash(
+                _("Before voting, please tell us your organisation, its type and country."), "info"
+            )
+            return redirect(url_for("accounts.profile"))
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]

@@ -48,6 +48,7 @@ def _navigation() -> list[tuple[str, str]]:
         ("contest.home", _("Home")),
         ("nominations.nominated", _("Nominated projects")),
         ("stocktaking.search", _("Stocktaking")),
+        ("voting.index", _("Vote")),
         ("contest.categories", _("Categories")),
     ]
     if not current_user.is_authenticated:

@@ -1,16 +1,23 @@
-"""Named reads about rounds and votes."""
+"""Named reads about rounds, ballots, votes and tallies.
+
+The tally is one GROUP BY over the votes' covering index (round, category, status,
+nomination); nothing here loads vote rows to count them.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from prizes.contest.models import Category
 from prizes.db import db
 from prizes.nominations.models import Nomination
-from prizes.voting.models import Vote, VotingRound
+from prizes.stocktaking.models import StocktakingEntry
+from prizes.voting.models import BallotEntry, Vote, VoteStatus, VotingRound
 
 
 def list_rounds(edition_id: int) -> list[VotingRound]:
@@ -21,6 +28,10 @@ def list_rounds(edition_id: int) -> list[VotingRound]:
             .order_by(VotingRound.number)
         )
     )
+
+
+def get_round(round_id: int) -> VotingRound | None:
+    return db.session.get(VotingRound, round_id)
 
 
 def get_open_round(edition_id: int, moment: datetime) -> VotingRound | None:
@@ -37,8 +48,62 @@ def get_open_round(edition_id: int, moment: datetime) -> VotingRound | None:
     )
 
 
+def list_open_rounds(moment: datetime) -> list[VotingRound]:
+    return list(
+        db.session.scalars(
+            select(VotingRound)
+            .where(
+                VotingRound.opens_at <= moment,
+                VotingRound.closes_at > moment,
+                VotingRound.finalised_at.is_(None),
+            )
+            .options(joinedload(VotingRound.edition))
+            .order_by(VotingRound.closes_at)
+        )
+    )
+
+
+def ballot_categories(round_id: int) -> list[tuple[Category, int]]:
+    """The categories on the round's ballot, in order, with how many projects each has."""
+    rows = db.session.execute(
+        select(Category, func.count(BallotEntry.nomination_id))
+        .join(BallotEntry, BallotEntry.category_id == Category.id)
+        .where(BallotEntry.round_id == round_id)
+        .group_by(Category.id)
+        .order_by(Category.number)
+    ).all()
+    return [(category, count) for category, count in rows]
+
+
+def ballot(round_id: int, category_id: int) -> list[Nomination]:
+    """The nominations on the ballot in one category, with what the ballot shows."""
+    return list(
+        db.session.scalars(
+            select(Nomination)
+            .join(BallotEntry, BallotEntry.nomination_id == Nomination.id)
+            .where(BallotEntry.round_id == round_id, BallotEntry.category_id == category_id)
+            .options(joinedload(Nomination.entry).selectinload(StocktakingEntry.action_lines))
+        )
+    )
+
+
+def votes_in_round(round_id: int, voter_id: int) -> list[Vote]:
+    """A voter's votes in one round, by category number, with the projects' titles."""
+    return list(
+        db.session.scalars(
+            select(Vote)
+            .join(Vote.category)
+            .where(Vote.round_id == round_id, Vote.voter_id == voter_id)
+            .options(
+                joinedload(Vote.category), joinedload(Vote.nomination).joinedload(Nomination.entry)
+            )
+            .order_by(Category.number)
+        )
+    )
+
+
 def list_votes_of(voter_id: int) -> list[Vote]:
-    """A voter's votes, newest round first, with what the "My votes" page shows."""
+    """All of a voter's votes, newest round first, for the "My votes" page."""
     return list(
         db.session.scalars(
             select(Vote)
@@ -50,5 +115,152 @@ def list_votes_of(voter_id: int) -> list[Vote]:
                 joinedload(Vote.nomination).joinedload(Nomination.entry),
             )
             .order_by(Vote.round_id.desc(), Category.number)
+        )
+    )
+
+
+def get_vote_by_receipt(code: str) -> Vote | None:
+    return db.session.scalar(
+        select(Vote)
+        .where(Vote.receipt_code == code.strip().upper())
+        .options(
+            joinedload(Vote.round),
+            joinedload(Vote.category),
+            joinedload(Vote.nomination).joinedload(Nomination.entry),
+        )
+    )
+
+
+def tally(voting_round: VotingRound) -> dict[int, dict[int, int]]:
+    """Valid votes per category and nomination: {category_id: {nomination_id: votes}}.
+
+    With the round's complete-ballot rule, only voters with a valid vote in every category
+    on the ballot count.
+    """
+    query = (
+        select(Vote.category_id, Vote.nomination_id, func.count())
+        .where(Vote.round_id == voting_round.id, Vote.status == VoteStatus.VALID)
+        .group_by(Vote.category_id, Vote.nomination_id)
+    )
+    if voting_round.requires_complete_ballot:
+        categories = count_ballot_categories(voting_round.id)
+        complete_voters = (
+            select(Vote.voter_id)
+            .where(Vote.round_id == voting_round.id, Vote.status == VoteStatus.VALID)
+            .group_by(Vote.voter_id)
+            .having(func.count() == categories)
+        )
+        query = query.where(Vote.voter_id.in_(complete_voters))
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    for category_id, nomination_id, votes in db.session.execute(query):
+        counts[category_id][nomination_id] = votes
+    return counts
+
+
+def count_ballot_categories(round_id: int) -> int:
+    distinct = func.count(func.distinct(BallotEntry.category_id))
+    return db.session.scalar(select(distinct).where(BallotEntry.round_id == round_id)) or 0
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    nomination_id: int
+    votes: int
+    share: float  # of the category's valid votes, 0..1
+    rank: int
+    shortlisted: bool
+
+
+def rank(counts: dict[int, int], nomination_ids: list[int], shortlist_size: int) -> list[RankedRow]:
+    """Order one category by valid votes, with the tie rule of the contest.
+
+    Standard competition ranking ("1224"): equal votes share a rank, and the next rank
+    skips. Every nomination ranked within the shortlist size goes through, so all those
+    tied at the cut-off are shortlisted together and none is dropped by chance or by the
+    order of entry. Zero votes never reach a shortlist. Rows tied on votes are listed by
+    nomination id, a stable order that decides nothing.
+    """
+    total = sum(counts.values())
+    ordered = sorted(nomination_ids, key=lambda nid: (-counts.get(nid, 0), nid))
+    rows: list[RankedRow] = []
+    for position, nomination_id in enumerate(ordered, start=1):
+        votes = counts.get(nomination_id, 0)
+        same_as_before = rows and rows[-1].votes == votes
+        place = rows[-1].rank if same_as_before else position
+        rows.append(
+            RankedRow(
+                nomination_id=nomination_id,
+                votes=votes,
+                share=votes / total if total else 0.0,
+                rank=place,
+                shortlisted=place <= shortlist_size and votes > 0,
+            )
+        )
+    return rows
+
+
+def ranking(voting_round: VotingRound) -> dict[int, list[RankedRow]]:
+    """The ranking of every category on the ballot (nominations without votes included)."""
+    counts = tally(voting_round)
+    on_ballot: dict[int, list[int]] = defaultdict(list)
+    for category_id, nomination_id in db.session.execute(
+        select(BallotEntry.category_id, BallotEntry.nomination_id).where(
+            BallotEntry.round_id == voting_round.id
+        )
+    ):
+        on_ballot[category_id].append(nomination_id)
+    return {
+        category_id: rank(counts.get(category_id, {}), ids, voting_round.shortlist_size)
+        for category_id, ids in on_ballot.items()
+    }
+
+
+def nominations_by_id(ids: list[int]) -> dict[int, Nomination]:
+    """The nominations a results page names, with their entries, in one query."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Nomination)
+        .where(Nomination.id.in_(ids))
+        .options(joinedload(Nomination.entry), selectinload(Nomination.sdg_links))
+    )
+    return {nomination.id: nomination for nomination in rows}
+
+
+@dataclass(frozen=True)
+class RoundStats:
+    valid: int
+    invalidated: int
+    voters: int
+
+
+def round_stats(round_id: int) -> RoundStats:
+    counts = dict(
+        db.session.execute(
+            select(Vote.status, func.count()).where(Vote.round_id == round_id).group_by(Vote.status)
+        ).all()
+    )
+    voters = db.session.scalar(
+        select(func.count(func.distinct(Vote.voter_id))).where(Vote.round_id == round_id)
+    )
+    return RoundStats(
+        valid=counts.get(VoteStatus.VALID, 0),
+        invalidated=counts.get(VoteStatus.INVALIDATED, 0),
+        voters=voters or 0,
+    )
+
+
+def votes_by_reference(round_id: int, references: list[str]) -> list[Vote]:
+    """Votes of the round named by receipt code or by number, as the secretariat types them."""
+    codes = [ref.upper() for ref in references if not ref.isdigit()]
+    numbers = [int(ref) for ref in references if ref.isdigit() and len(ref) < 19]
+    if not codes and not numbers:
+        return []
+    return list(
+        db.session.scalars(
+            select(Vote).where(
+                Vote.round_id == round_id,
+                (Vote.receipt_code.in_(codes)) | (Vote.id.in_(numbers)),
+            )
         )
     )

@@ -1,18 +1,245 @@
-"""The voter's pages."""
+"""The public vote: the guided ballot, "My votes", receipts and published results."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import csv
+import io
+from dataclasses import dataclass
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from prizes.core.permissions import verified_required
-from prizes.voting.queries import list_votes_of
+from prizes.accounts.models import Role
+from prizes.contest.models import Category
+from prizes.core.clock import now
+from prizes.core.errors import DomainError
+from prizes.core.limits import account_key, limiter, setting
+from prizes.core.network import keyed_hash, network_hash
+from prizes.core.permissions import signed_in_user, verified_required, voter_required
+from prizes.db import db
+from prizes.voting import queries, services
+from prizes.voting.forms import ReceiptForm, VoteForm
+from prizes.voting.models import Vote, VotingRound
 
 bp = Blueprint("voting", __name__, url_prefix="/vote")
+
+
+@bp.route("/")
+def index() -> ResponseReturnValue:
+    rounds = queries.list_open_rounds(now())
+    if len(rounds) == 1:
+        return redirect(url_for("voting.ballot", round_id=rounds[0].id))
+    return render_template("voting/index.html", rounds=rounds)
+
+
+@dataclass(frozen=True)
+class BallotState:
+    """Where a voter stands in a round: the categories in order and their votes in it."""
+
+    voting_round: VotingRound
+    categories: list[tuple[Category, int]]
+    votes: dict[int, Vote]
+
+    def position_of_next_unvoted(self, after: int = 0) -> int | None:
+        count = len(self.categories)
+        for offset in range(count):
+            position = (after + offset) % count + 1
+            if self.categories[position - 1][0].id not in self.votes:
+                return position
+        return None
+
+
+def _ballot_state(round_id: int) -> BallotState:
+    voting_round = queries.get_round(round_id) or abort(404)
+    categories = queries.ballot_categories(voting_round.id)
+    votes = {
+        vote.category_id: vote for vote in queries.votes_in_round(voting_round.id, current_user.id)
+    }
+    return BallotState(voting_round, categories, votes)
+
+
+@bp.route("/<int:round_id>/")
+@voter_required
+def ballot(round_id: int) -> ResponseReturnValue:
+    state = _ballot_state(round_id)
+    return render_template(
+        "voting/ballot.html", state=state, is_open=state.voting_round.is_open(now())
+    )
+
+
+@bp.route("/<int:round_id>/<int:position>", methods=["GET", "POST"])
+@voter_required
+@limiter.limit(setting("LIMIT_VOTE_ADDRESS"), methods=["POST"])
+@limiter.limit(setting("LIMIT_VOTE_ACCOUNT"), key_func=account_key, methods=["POST"])
+def category(round_id: int, position: int) -> ResponseReturnValue:
+    state = _ballot_state(round_id)
+    if not 1 <= position <= len(state.categories):
+        abort(404)
+    chosen_category, _count = state.categories[position - 1]
+    nominations = sorted(
+        queries.ballot(state.voting_round.id, chosen_category.id),
+        key=lambda n: services.ballot_order_key(current_user.id, state.voting_round.id, n.id),
+    )
+    form = VoteForm(nominations=nominations)
+    context = {
+        "state": state,
+        "position": position,
+        "category": chosen_category,
+        "nominations": nominations,
+        "vote": state.votes.get(chosen_category.id),
+        "is_open": state.voting_round.is_open(now()),
+        "next_position": state.position_of_next_unvoted(position),
+    }
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("voting/category.html", form=form, **context), status
+    try:
+        vote = services.cast_vote(
+            state.voting_round,
+            category_id=chosen_category.id,
+            nomination_id=int(form.nomination.data),
+            voter=signed_in_user(),
+            now=now(),
+            client=_client_traits(),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template("voting/category.html", form=form, **context), error.status_code
+    db.session.commit()
+    flash(_("Your vote is recorded. Receipt: %(code)s", code=vote.receipt_code), "success")
+    state.votes[chosen_category.id] = vote
+    following = state.position_of_next_unvoted(position)
+    if following is None:
+        return redirect(url_for("voting.ballot", round_id=round_id))
+    return redirect(url_for("voting.category", round_id=round_id, position=following))
+
+
+def _client_traits() -> services.ClientTraits:
+    device = request.cookies.get("device")
+    return services.ClientTraits(
+        network_hash=network_hash(request.remote_addr),
+        device_hash=keyed_hash(device) if device else None,
+    )
+
+
+@bp.route("/<int:round_id>/finish", methods=["POST"])
+@voter_required
+def finish(round_id: int) -> ResponseReturnValue:
+    voting_round = queries.get_round(round_id) or abort(404)
+    count = services.finish_ballot(voting_round, voter=signed_in_user())
+    db.session.commit()
+    if count:
+        flash(_("Thank you for voting. Your receipts are on their way by mail."), "success")
+    return redirect(url_for("voting.my_votes"))
 
 
 @bp.route("/mine")
 @verified_required
 def my_votes() -> ResponseReturnValue:
-    return render_template("voting/my_votes.html", votes=list_votes_of(current_user.id))
+    return render_template("voting/my_votes.html", votes=queries.list_votes_of(current_user.id))
+
+
+@bp.route("/receipt")
+@limiter.limit(setting("LIMIT_RECEIPT"))
+def check_receipt() -> ResponseReturnValue:
+    form = ReceiptForm(request.args)
+    vote = None
+    if request.args and form.validate():
+        vote = queries.get_vote_by_receipt(form.code.data)
+    status = 400 if request.args and form.errors else 200
+    return render_template(
+        "voting/receipt.html", form=form, vote=vote, checked=bool(request.args)
+    ), status
+
+
+def _results_round(round_id: int) -> VotingRound:
+    """The round if its results may be shown: to the secretariat always; to everyone once
+    the round is final, or live when the round publishes its tally."""
+    voting_round = queries.get_round(round_id) or abort(404)
+    is_secretariat = current_user.is_authenticated and current_user.has_role(Role.SECRETARIAT)
+    if not (is_secretariat or voting_round.finalised_at or voting_round.public_tally):
+        abort(404)
+    return voting_round
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    category: Category
+    rows: list[queries.RankedRow]
+
+
+def results_of(voting_round: VotingRound) -> tuple[list[ResultRow], dict]:
+    ranking = queries.ranking(voting_round)
+    categories = [category for category, _count in queries.ballot_categories(voting_round.id)]
+    ids = [row.nomination_id for rows in ranking.values() for row in rows]
+    return [ResultRow(c, ranking.get(c.id, [])) for c in categories], queries.nominations_by_id(ids)
+
+
+@bp.route("/rounds/<int:round_id>/results")
+def results(round_id: int) -> ResponseReturnValue:
+    voting_round = _results_round(round_id)
+    sections, nominations = results_of(voting_round)
+    return render_template(
+        "voting/results.html", voting_round=voting_round, sections=sections, nominations=nominations
+    )
+
+
+@bp.route("/rounds/<int:round_id>/results.<any(csv, json):kind>")
+def export(round_id: int, kind: str) -> ResponseReturnValue:
+    voting_round = _results_round(round_id)
+    sections, nominations = results_of(voting_round)
+    records = [
+        {
+            "category": section.category.number,
+            "category_name": section.category.name,
+            "rank": row.rank,
+            "nomination_id": row.nomination_id,
+            "project": nominations[row.nomination_id].entry.title,
+            "organisation": nominations[row.nomination_id].entry.organisation,
+            "country": nominations[row.nomination_id].entry.country,
+            "valid_votes": row.votes,
+            "share": round(row.share, 4),
+            "shortlisted": row.shortlisted,
+        }
+        for section in sections
+        for row in section.rows
+    ]
+    if kind == "json":
+        return jsonify(
+            {
+                "round": voting_round.title,
+                "final": bool(voting_round.finalised_at),
+                "results": records,
+            }
+        )
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else ["category"])
+    writer.writeheader()
+    writer.writerows({key: _cell(value) for key, value in record.items()} for record in records)
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="round-{voting_round.id}-results.csv"'
+        },
+    )
+
+
+def _cell(value: object) -> object:
+    """Neutralise text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

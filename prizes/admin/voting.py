@@ -1,0 +1,121 @@
+"""The secretariat's voting screens: rounds, live tallies, invalidation, advancing."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from prizes.accounts.models import Role
+from prizes.contest.models import Edition
+from prizes.core.clock import now
+from prizes.core.errors import DomainError
+from prizes.core.forms import form_page
+from prizes.core.permissions import roles_required, signed_in_user
+from prizes.db import db
+from prizes.nominations.queries import list_editions
+from prizes.voting import queries, services
+from prizes.voting.forms import InvalidateForm, RoundForm
+from prizes.voting.models import VotingRound
+from prizes.voting.views import results_of
+
+bp = Blueprint("rounds", __name__, url_prefix="/admin/rounds")
+
+
+@bp.before_request
+@roles_required(Role.SECRETARIAT)
+def _secretariat_only() -> None:
+    """Every screen here is for the secretariat."""
+
+
+@bp.route("/")
+def index() -> ResponseReturnValue:
+    editions = list_editions()
+    rounds = {edition.id: queries.list_rounds(edition.id) for edition in editions}
+    return render_template("admin/rounds.html", editions=editions, rounds=rounds)
+
+
+@bp.route("/new/<int:edition_id>", methods=["GET", "POST"])
+def create(edition_id: int) -> ResponseReturnValue:
+    edition = db.session.get(Edition, edition_id) or abort(404)
+    form = RoundForm()
+    if not form.validate_on_submit():
+        return form_page("admin/round_form.html", form, edition=edition)
+    try:
+        voting_round = services.create_round(
+            edition,
+            title=form.title.data,
+            opens_at=form.moment(form.opens_at),
+            closes_at=form.moment(form.closes_at),
+            shortlist_size=form.shortlist_size.data,
+            requires_complete_ballot=form.requires_complete_ballot.data,
+            public_tally=form.public_tally.data,
+            by=signed_in_user(),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template(
+            "admin/round_form.html", form=form, edition=edition
+        ), error.status_code
+    db.session.commit()
+    flash(_("The round is set up with its ballot."), "success")
+    return redirect(url_for("rounds.detail", round_id=voting_round.id))
+
+
+@bp.route("/<int:round_id>")
+def detail(round_id: int) -> ResponseReturnValue:
+    voting_round = queries.get_round(round_id) or abort(404)
+    return _detail_page(voting_round, InvalidateForm())
+
+
+def _detail_page(
+    voting_round: VotingRound, form: InvalidateForm, status: int = 200
+) -> ResponseReturnValue:
+    sections, nominations = results_of(voting_round)
+    page = render_template(
+        "admin/round.html",
+        voting_round=voting_round,
+        stats=queries.round_stats(voting_round.id),
+        sections=sections,
+        nominations=nominations,
+        invalidate_form=form,
+        is_open=voting_round.is_open(now()),
+        has_closed=now() >= voting_round.closes_at,
+    )
+    return page, status
+
+
+@bp.route("/<int:round_id>/invalidate", methods=["POST"])
+def invalidate(round_id: int) -> ResponseReturnValue:
+    voting_round = queries.get_round(round_id) or abort(404)
+    form = InvalidateForm()
+    if not form.validate_on_submit():
+        return _detail_page(voting_round, form, 422)
+    references = [ref for ref in re.split(r"[\s,;]+", form.references.data or "") if ref]
+    votes = queries.votes_by_reference(voting_round.id, references)
+    if not votes:
+        form.references.errors.append(_("No vote of this round matches."))
+        return _detail_page(voting_round, form, 422)
+    changed = services.invalidate_votes(
+        votes, by=signed_in_user(), reason=form.reason.data, now=now()
+    )
+    db.session.commit()
+    flash(_("%(count)d votes invalidated.", count=changed), "success")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/advance", methods=["POST"])
+def advance(round_id: int) -> ResponseReturnValue:
+    voting_round = queries.get_round(round_id) or abort(404)
+    try:
+        shortlist = services.advance_round(voting_round, by=signed_in_user(), now=now())
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    db.session.commit()
+    count = sum(len(ids) for ids in shortlist.values())
+    flash(_("The round is final: %(count)d projects are shortlisted.", count=count), "success")
+    return redirect(url_for("rounds.detail", round_id=round_id))

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from prizes.core.clock import GENEVA
+from prizes.core.forms import options
+from prizes.nominations.models import Nomination
+
+
+class VoteForm(FlaskForm):
+    nomination = RadioField(
+        _l("Your choice"), validators=[InputRequired(message=_l("Choose a project."))]
+    )
+
+    def __init__(self, *args: object, nominations: list[Nomination], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.nomination.choices = options((n.id, n.entry.title) for n in nominations)
+
+
+class ReceiptForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET lookup that changes nothing
+
+    code = StringField(
+        _l("Receipt code"),
+        validators=[InputRequired(), Length(min=16, max=24)],
+        render_kw={
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "placeholder": "ABCD-EFGH-JKMN-PQRS",
+        },
+    )
+
+
+class RoundForm(FlaskForm):
+    """Times are entered in Geneva time, the contest's official clock."""
+
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    opens_at = DateTimeLocalField(_l("Opens (Geneva time)"), validators=[InputRequired()])
+    closes_at = DateTimeLocalField(_l("Closes (Geneva time)"), validators=[InputRequired()])
+    shortlist_size = IntegerField(
+        _l("How many per category go through"),
+        default=5,
+        validators=[InputRequired(), NumberRange(min=1, max=50)],
+    )
+    requires_complete_ballot = BooleanField(
+        _l("Count a ballot only when every category is voted"),
+        description=_l("Off by default: the forced full ballot pushed people to vote at random."),
+    )
+    public_tally = BooleanField(_l("Show the live tally to the public"))
+
+    def validate_closes_at(self, field: DateTimeLocalField) -> None:
+        if self.opens_at.data and field.data and field.data <= self.opens_at.data:
+            raise ValidationError(_l("The round must close after it opens."))
+
+    def moment(self, field: DateTimeLocalField) -> datetime:
+        """The field's Geneva wall-clock time as an aware UTC moment."""
+        return field.data.replace(tzinfo=GENEVA).astimezone(UTC)
+
+
+class InvalidateForm(FlaskForm):
+    references = TextAreaField(
+        _l("Receipt codes or vote numbers"),
+        description=_l("One or more, separated by spaces, commas or new lines."),
+        validators=[Optional(), Length(max=200_000)],
+        render_kw={"rows": 4},
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Kept with each vote and in the audit trail; voters are not told."),
+        validators=[InputRequired(), Length(min=3, max=2000)],
+        render_kw={"rows": 2},
+    )

@@ -1,0 +1,281 @@
+"""Voting use cases: rounds and their ballots, casting a vote, invalidation, advancing.
+
+The vote path does two statements: a read of the ballot entry (with the nomination's
+organisation) and one ``INSERT ... ON CONFLICT DO NOTHING RETURNING``. The database's
+unique key on (round, category, voter) decides a race: of fifty simultaneous requests
+exactly one row is stored and the others learn "already voted"; nothing slow (password
+hashing, mail) runs on that path.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from prizes.accounts.models import User
+from prizes.contest.models import Edition
+from prizes.core import audit, mail
+from prizes.core.errors import DomainError
+from prizes.core.urls import external_url
+from prizes.db import db
+from prizes.nominations.models import Nomination, NominationStatus
+from prizes.stocktaking.organisations import organisation_key
+from prizes.voting import queries
+from prizes.voting.models import BallotEntry, Vote, VoteStatus, VotingRound
+
+
+class VotingClosed(DomainError):
+    status_code = 409
+    message = _l("This voting round is not open: no vote can be cast in it now.")
+
+
+class NotOnBallot(DomainError):
+    status_code = 422
+    message = _l("That project is not on this round's ballot in this category.")
+
+
+class AlreadyVoted(DomainError):
+    status_code = 409
+    message = _l("You have already voted in this category. A vote is final once cast.")
+
+
+class OwnOrganisation(DomainError):
+    status_code = 403
+    message = _l("You cannot vote for a project of your own organisation.")
+
+
+class VoterNotReady(DomainError):
+    status_code = 403
+    message = _l("Please confirm your email address and complete your profile before voting.")
+
+
+class RoundNotReady(DomainError):
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class ClientTraits:
+    """What the fraud checks keep of a request: keyed hashes, never the address itself."""
+
+    network_hash: str | None = None
+    device_hash: str | None = None
+
+
+def new_receipt_code() -> str:
+    """16 characters from a 80-bit random value, grouped for reading: ABCD-EFGH-JKMN-PQRS."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode()
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def cast_vote(
+    voting_round: VotingRound,
+    *,
+    category_id: int,
+    nomination_id: int,
+    voter: User,
+    now: datetime,
+    client: ClientTraits,
+) -> Vote:
+    """Record ``voter``'s vote for a nomination in one category of the round.
+
+    Raises VotingClosed, VoterNotReady, NotOnBallot, OwnOrganisation or AlreadyVoted, and
+    then changes nothing. Side effects: one vote row (the vote is its own record; it is
+    never updated except to be invalidated, and never deleted).
+    """
+    if not voting_round.is_open(now):
+        raise VotingClosed()
+    if not (voter.is_active and voter.is_verified and voter.has_complete_profile):
+        raise VoterNotReady()
+    entry_organisation = db.session.scalar(
+        select(Nomination.organisation_key)
+        .join(BallotEntry, BallotEntry.nomination_id == Nomination.id)
+        .where(
+            BallotEntry.round_id == voting_round.id,
+            BallotEntry.category_id == category_id,
+            BallotEntry.nomination_id == nomination_id,
+        )
+    )
+    if entry_organisation is None:
+        raise NotOnBallot()
+    if organisation_key(voter.organisation_name or "") == entry_organisation:
+        raise OwnOrganisation()
+    values = {
+        "round_id": voting_round.id,
+        "category_id": category_id,
+        "nomination_id": nomination_id,
+        "voter_id": voter.id,
+        "cast_at": now,
+        "receipt_code": new_receipt_code(),
+        "network_hash": client.network_hash,
+        "device_hash": client.device_hash,
+        "status": VoteStatus.VALID.value,
+    }
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Vote)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["round_id", "category_id", "voter_id"])
+        .returning(Vote.id)
+    )
+    vote_id = db.session.execute(statement).scalar()
+    if vote_id is None:
+        raise AlreadyVoted()
+    return db.session.get_one(Vote, vote_id)
+
+
+def ballot_order_key(voter_id: int, round_id: int, nomination_id: int) -> str:
+    """A voter's own stable shuffle: the same order on every visit, a different one for
+    every voter, so the first place on the list carries no advantage."""
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"{round_id}:{voter_id}:{nomination_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def finish_ballot(voting_round: VotingRound, *, voter: User) -> int:
+    """Mail the voter the list of their choices and receipts; returns how many votes."""
+    votes = queries.votes_in_round(voting_round.id, voter.id)
+    if votes:
+        mail.queue(
+            db.session,
+            to=voter.email,
+            subject=str(_l("Your votes in %(title)s", title=voting_round.title)),
+            template="ballot_receipt",
+            voting_round=voting_round,
+            votes=votes,
+            my_votes_url=external_url("voting.my_votes"),
+            check_url=external_url("voting.check_receipt"),
+        )
+    return len(votes)
+
+
+def invalidate_votes(votes: Sequence[Vote], *, by: User, reason: str, now: datetime) -> int:
+    """Mark votes invalid, recording who, when and why; they stay in the table and drop out
+    of the tally. Returns how many changed. Side effects: one audit event."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(str(_l("Please give the reason for the invalidation.")))
+    ids = [vote.id for vote in votes if vote.status == VoteStatus.VALID]
+    if not ids:
+        return 0
+    db.session.execute(
+        update(Vote)
+        .where(Vote.id.in_(ids), Vote.status == VoteStatus.VALID)
+        .values(
+            status=VoteStatus.INVALIDATED,
+            invalidated_at=now,
+            invalidated_by_id=by.id,
+            invalidation_reason=reason,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    audit.record(
+        db.session, "votes.invalidated", actor=by, target=None, vote_ids=ids, reason=reason
+    )
+    return len(ids)
+
+
+def create_round(
+    edition: Edition,
+    *,
+    title: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    shortlist_size: int,
+    requires_complete_ballot: bool,
+    public_tally: bool,
+    by: User,
+) -> VotingRound:
+    """A new round and its ballot: round 1 takes every nominated project of the edition; a
+    later round takes the shortlist of the round before, which must be final."""
+    if closes_at <= opens_at:
+        raise RoundNotReady(str(_l("The round must close after it opens.")))
+    previous = db.session.scalar(
+        select(VotingRound)
+        .where(VotingRound.edition_id == edition.id)
+        .order_by(VotingRound.number.desc())
+        .limit(1)
+    )
+    if previous is not None and previous.finalised_at is None:
+        raise RoundNotReady(str(_l("Advance the previous round before opening another.")))
+    voting_round = VotingRound(
+        edition_id=edition.id,
+        number=(previous.number + 1) if previous else 1,
+        title=title.strip(),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        shortlist_size=shortlist_size,
+        requires_complete_ballot=requires_complete_ballot,
+        public_tally=public_tally,
+    )
+    db.session.add(voting_round)
+    db.session.flush()
+    wanted = NominationStatus.SHORTLISTED if previous else NominationStatus.NOMINATED
+    nominations = db.session.execute(
+        select(Nomination.id, Nomination.category_id).where(
+            Nomination.edition_id == edition.id, Nomination.status == wanted
+        )
+    ).all()
+    if not nominations:
+        raise RoundNotReady(str(_l("There is no project to put on the ballot.")))
+    db.session.add_all(
+        BallotEntry(round_id=voting_round.id, nomination_id=nid, category_id=cid)
+        for nid, cid in nominations
+    )
+    db.session.flush()
+    audit.record(
+        db.session, "round.created", actor=by, target=voting_round, ballot=len(nominations)
+    )
+    return voting_round
+
+
+def advance_round(voting_round: VotingRound, *, by: User, now: datetime) -> dict[int, list[int]]:
+    """Close the round for good and shortlist the top K of each category by valid votes
+    (ties at the cut-off all go through: see queries.rank). The shortlisted projects go to
+    the next round or, after the last one, to the expert group. Returns the shortlist ids
+    per category. Side effects: nomination statuses, the round's finalised time, an audit
+    event."""
+    if voting_round.finalised_at is not None:
+        raise RoundNotReady(str(_l("This round was already advanced.")))
+    if now < voting_round.closes_at:
+        raise RoundNotReady(str(_l("The round is still open; advance it after it closes.")))
+    ranking = queries.ranking(voting_round)
+    shortlist = {
+        category_id: [row.nomination_id for row in rows if row.shortlisted]
+        for category_id, rows in ranking.items()
+    }
+    chosen = [nid for ids in shortlist.values() for nid in ids]
+    on_ballot = select(BallotEntry.nomination_id).where(BallotEntry.round_id == voting_round.id)
+    db.session.execute(
+        update(Nomination)
+        .where(Nomination.id.in_(on_ballot), Nomination.id.not_in(chosen))
+        .values(status=NominationStatus.NOMINATED)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Nomination)
+        .where(Nomination.id.in_(chosen))
+        .values(status=NominationStatus.SHORTLISTED)
+        .execution_options(synchronize_session=False)
+    )
+    voting_round.finalised_at = now
+    audit.record(
+        db.session,
+        "round.advanced",
+        actor=by,
+        target=voting_round,
+        shortlist={str(k): v for k, v in shortlist.items()},
+    )
+    db.session.flush()
+    db.session.expire_all()  # the bulk updates bypassed the nominations already loaded
+    return shortlist
