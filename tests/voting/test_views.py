@@ -1,0 +1,204 @@
+"""The guided ballot, refusals, receipts, results and the secretariat's round screens."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from prizes.core.clock import now
+from prizes.voting.models import Vote, VoteStatus
+from tests.conftest import PASSWORD
+from tests.factories import make_user
+
+
+def _votes(db) -> int:
+    return db.scalar(select(func.count(Vote.id)))
+
+
+def _url(contest, position: int) -> str:
+    return f"/vote/{contest.voting_round.id}/{position}"
+
+
+def test_the_guided_ballot_walks_the_categories(client, db, contest, outbox):
+    client.login(contest.voter.email, PASSWORD)
+    assert client.get("/vote/").location == f"/vote/{contest.voting_round.id}/"
+    overview = client.get(f"/vote/{contest.voting_round.id}/").get_data(as_text=True)
+    assert "0 of 3 categories" in overview
+    page = client.get(_url(contest, 1)).get_data(as_text=True)
+    assert "Category 1 of 3" in page and "Skip this category" in page
+    choice = contest.ballot[4][2]
+    response = client.post_form(_url(contest, 1), {"nomination": choice.id})
+    assert response.status_code == 302 and response.location == _url(contest, 2)
+    # Skip category 2, vote in 3, and the ballot sends the voter back to the one skipped.
+    response = client.post_form(_url(contest, 3), {"nomination": contest.ballot[10][0].id})
+    assert response.location == _url(contest, 2)
+    response = client.post_form(_url(contest, 2), {"nomination": contest.ballot[9][1].id})
+    assert response.location == f"/vote/{contest.voting_round.id}/"
+    assert "3 of 3 categories" in client.get(f"/vote/{contest.voting_round.id}/").get_data(
+        as_text=True
+    )
+    mine = client.get("/vote/mine").get_data(as_text=True)
+    receipt = db.scalar(select(Vote.receipt_code).where(Vote.nomination_id == choice.id))
+    assert receipt in mine and choice.entry.title in mine
+    assert client.post_form(f"/vote/{contest.voting_round.id}/finish").location == "/vote/mine"
+    assert receipt in outbox()[0].get_content()
+
+
+def test_refusals_say_why_and_change_nothing(app, client, db, contest):
+    client.login(contest.voter.email, PASSWORD)
+    other_category = contest.ballot[9][0]
+    not_on_ballot = client.post_form(_url(contest, 1), {"nomination": other_category.id})
+    assert not_on_ballot.status_code == 422
+    no_choice = client.post_form(_url(contest, 1), {})
+    assert no_choice.status_code == 422 and "Choose a project" in no_choice.get_data(as_text=True)
+    assert client.get(_url(contest, 9)).status_code == 404
+    no_token = client.post(_url(contest, 1), data={"nomination": contest.ballot[4][0].id})
+    assert no_token.status_code == 400
+    assert _votes(db) == 0
+
+    assert (
+        client.post_form(_url(contest, 1), {"nomination": contest.ballot[4][0].id}).status_code
+        == 302
+    )
+    again = client.post_form(_url(contest, 1), {"nomination": contest.ballot[4][1].id})
+    assert again.status_code == 409  # e.g. a second tab: a clear refusal, never a 500
+    assert "already voted" in again.get_data(as_text=True)
+    assert _votes(db) == 1
+
+
+def test_a_closed_round_refuses_votes(client, db, contest):
+    contest.voting_round.closes_at = now() - timedelta(minutes=1)
+    contest.voting_round.opens_at = now() - timedelta(days=3)
+    db.commit()
+    client.login(contest.voter.email, PASSWORD)
+    page = client.get(_url(contest, 1)).get_data(as_text=True)
+    assert "not open" in page
+    response = client.post_form(_url(contest, 1), {"nomination": contest.ballot[4][0].id})
+    assert response.status_code == 409
+    assert _votes(db) == 0
+
+
+def test_voters_without_verification_or_profile_are_sent_to_fix_it(client, db, contest):
+    unverified = make_user(verified=False)
+    no_profile = make_user(profile=False)
+    db.commit()
+    client.login(unverified.email)
+    assert client.get(_url(contest, 1)).location == "/verify"
+    assert (
+        client.post_form(_url(contest, 1), {"nomination": contest.ballot[4][0].id}).location
+        == "/verify"
+    )
+    client.post_form("/logout")
+    client.login(no_profile.email)
+    assert (
+        client.post_form(_url(contest, 1), {"nomination": contest.ballot[4][0].id}).location
+        == "/account"
+    )
+    assert client.get(_url(contest, 1)).location == "/account"
+    assert _votes(db) == 0
+    client.post_form("/logout")
+    assert "/login" in client.get(_url(contest, 1)).location
+
+
+def test_own_organisation_is_refused_over_http(client, db, contest):
+    contest.voter.organisation_name = contest.ballot[4][0].entry.organisation
+    db.commit()
+    client.login(contest.voter.email, PASSWORD)
+    response = client.post_form(_url(contest, 1), {"nomination": contest.ballot[4][0].id})
+    assert response.status_code == 403
+    assert "own organisation" in response.get_data(as_text=True)
+    assert _votes(db) == 0
+
+
+def test_the_receipt_check(client, db, contest, login_as):
+    client.login(contest.voter.email, PASSWORD)
+    client.post_form(_url(contest, 1), {"nomination": contest.ballot[4][0].id})
+    vote = db.scalar(select(Vote))
+    client.post_form("/logout")
+    counted = client.get(f"/vote/receipt?code={vote.receipt_code.lower()}").get_data(as_text=True)
+    assert "counts in the tally" in counted and contest.ballot[4][0].entry.title in counted
+    vote.status = VoteStatus.INVALIDATED
+    vote.invalidated_at = now()
+    vote.invalidation_reason = "network burst"
+    db.commit()
+    not_counted = client.get(f"/vote/receipt?code={vote.receipt_code}").get_data(as_text=True)
+    assert "does not count" in not_counted and "network burst" not in not_counted
+    assert "No vote has this receipt" in client.get(
+        "/vote/receipt?code=AAAA-BBBB-CCCC-DDDD"
+    ).get_data(as_text=True)
+    assert client.get("/vote/receipt?code=x").status_code == 400
+
+
+def test_results_are_private_until_final_unless_the_round_publishes_them(
+    client, db, contest, login_as
+):
+    round_id = contest.voting_round.id
+    assert client.get(f"/vote/rounds/{round_id}/results").status_code == 404
+    assert client.get(f"/vote/rounds/{round_id}/results.csv").status_code == 404
+    contest.voting_round.public_tally = True
+    db.commit()
+    assert client.get(f"/vote/rounds/{round_id}/results").status_code == 200
+    contest.voting_round.public_tally = False
+    contest.voting_round.finalised_at = now()
+    db.commit()
+    page = client.get(f"/vote/rounds/{round_id}/results").get_data(as_text=True)
+    assert "<svg" in page and "<table" in page
+
+
+def test_exports_and_formula_cells(client, db, contest):
+    contest.ballot[4][0].entry.title = '=HYPERLINK("http://evil")'
+    contest.voting_round.finalised_at = now()
+    db.commit()
+    data = json.loads(client.get(f"/vote/rounds/{contest.voting_round.id}/results.json").data)
+    assert len(data["results"]) == 12 and data["final"] is True
+    text = client.get(f"/vote/rounds/{contest.voting_round.id}/results.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert any(row["project"].startswith("'=") for row in rows)
+
+
+def test_the_secretariat_invalidates_and_advances(client, db, contest, login_as):
+    voter_client_votes = []
+    from prizes.voting import services
+
+    for index in range(3):
+        voter = make_user()
+        voter_client_votes.append(
+            services.cast_vote(
+                contest.voting_round,
+                category_id=contest.category_id(4),
+                nomination_id=contest.ballot[4][index % 2].id,
+                voter=voter,
+                now=now(),
+                client=services.ClientTraits(),
+            )
+        )
+    db.commit()
+    login_as("voter")
+    assert client.get(f"/admin/rounds/{contest.voting_round.id}").status_code == 403
+    client.post_form("/logout")
+    login_as("secretariat")
+    page = client.get(f"/admin/rounds/{contest.voting_round.id}").get_data(as_text=True)
+    assert "3</strong> valid votes" in page.replace("\n", "")
+    refused = client.post_form(
+        f"/admin/rounds/{contest.voting_round.id}/invalidate", {"references": "", "reason": ""}
+    )
+    assert refused.status_code == 422
+    codes = f"{voter_client_votes[0].receipt_code}, {voter_client_votes[1].id}"
+    done = client.post_form(
+        f"/admin/rounds/{contest.voting_round.id}/invalidate",
+        {"references": codes, "reason": "Bulk logins"},
+    )
+    assert done.status_code == 302
+    assert db.scalar(select(func.count(Vote.id)).where(Vote.status == VoteStatus.INVALIDATED)) == 2
+    early = client.post_form(f"/admin/rounds/{contest.voting_round.id}/advance")
+    assert early.status_code == 302
+    contest.voting_round.closes_at = now() - timedelta(seconds=1)
+    contest.voting_round.opens_at = now() - timedelta(days=2)
+    db.commit()
+    client.post_form(f"/admin/rounds/{contest.voting_round.id}/advance")
+    db.refresh(contest.voting_round)
+    assert contest.voting_round.finalised_at is not None
