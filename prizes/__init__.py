@@ -85,6 +85,9 @@ def register_blueprints(app: Flask) -> None:
     from prizes.stocktaking.views import bp as stocktaking_bp
     from prizes.voting.views import bp as voting_bp
 
+    from prizes import bench
+
+    bench.init_app(app)
     for blueprint in (
         contest_bp,
         accounts_bp,

@@ -56,6 +56,8 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         # How many reverse proxies stand in front of the app (0: none, the default).
         "PROXY_HOPS": int(env(ENV_PREFIX + "PROXY_HOPS") or 0),
         "RATELIMIT_ENABLED": _env_flag("RATE_LIMITS", True),
+        # Only for bench/: a bare one-INSERT endpoint to compare the vote endpoint with.
+        "BENCH_ENDPOINTS": _env_flag("BENCH_ENDPOINTS", False),
         # A registration form sent faster than this is taken for a script.
         "REGISTRATION_MIN_SECONDS": float(env(ENV_PREFIX + "REGISTRATION_MIN_SECONDS") or 3),
     }

@@ -194,3 +194,35 @@ def test_a_project_is_nominated_reviewed_and_listed(live_server, browser):
     visitor.goto(base + "/editions/2090/nominated?q=solar")
     visitor.get_by_role("link", name="Solar classrooms online").wait_for()
     _shot(visitor, "nominated-list")
+
+
+def test_a_voter_walks_the_guided_ballot_and_gets_receipts(live_server, browser):
+    from tests.factories import make_edition, make_entry, make_nomination, make_round, make_user
+
+    with live_server.app.app_context():
+        edition = make_edition(year=2091)
+        nominations = [
+            make_nomination(
+                edition=edition, entry=make_entry(title=f"Project {n}"), category_number=4
+            )
+            for n in range(3)
+        ]
+        make_round(edition=edition, nominations=nominations)
+        voter = make_user(email="walker@example.org", password=PASSWORD)
+        db.session.commit()
+        del voter
+
+    page = browser.new_context().new_page()
+    _sign_in(page, live_server.url, "walker@example.org")
+    page.get_by_role("link", name="Vote", exact=True).click()
+    page.get_by_role("link", name="Start voting").click()
+    page.get_by_text("Category 1 of 1").wait_for()
+    page.get_by_label("Project 1").check()
+    page.get_by_role("button", name="Cast my vote").click()
+    page.get_by_text("Your vote is recorded").wait_for()
+    page.get_by_role("button", name="Finish and mail me my receipts").click()
+    page.get_by_role("heading", name="My votes").wait_for()
+    receipt = page.locator("td code").first.inner_text()
+    _shot(page, "my-votes")
+    page.goto(live_server.url + "/vote/receipt?code=" + receipt)
+    page.get_by_text("This vote counts in the tally").wait_for()
