@@ -76,16 +76,17 @@ def _select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    from prizes import bench
     from prizes.accounts.views import bp as accounts_bp
+    from prizes.admin.experts import bp as experts_bp
     from prizes.admin.views import bp as admin_bp
     from prizes.admin.voting import bp as rounds_bp
     from prizes.contest.views import bp as contest_bp
     from prizes.nominations.views import bp as nominations_bp
+    from prizes.review.results import bp as results_bp
     from prizes.review.views import bp as review_bp
     from prizes.stocktaking.views import bp as stocktaking_bp
     from prizes.voting.views import bp as voting_bp
-
-    from prizes import bench
 
     bench.init_app(app)
     for blueprint in (
@@ -95,8 +96,10 @@ def register_blueprints(app: Flask) -> None:
         nominations_bp,
         voting_bp,
         review_bp,
+        results_bp,
         admin_bp,
         rounds_bp,
+        experts_bp,
     ):
         app.register_blueprint(blueprint)
 

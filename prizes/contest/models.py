@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, SmallInteger, String
+from sqlalchemy import Boolean, CheckConstraint, Float, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from prizes.core.clock import now
@@ -58,7 +58,12 @@ class Edition(Base):
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Rules that differ between editions (the real contest changed each of these once).
     shortlist_size: Mapped[int] = mapped_column(SmallInteger, default=5)
+    # Stage 1 makes the nominated list from the experts' scores: the top N of a category,
+    # or every nomination scoring at least the cut-off (either, or both).
     nominated_per_category: Mapped[int | None] = mapped_column(SmallInteger)
+    nomination_cutoff: Mapped[float | None] = mapped_column(Float)
+    # Rank by z-scores per expert, so a harsh and a lenient expert weigh alike.
+    normalise_scores: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     score_min: Mapped[int] = mapped_column(SmallInteger, default=1)
     score_max: Mapped[int] = mapped_column(SmallInteger, default=10)
     show_votes_to_experts: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -49,6 +49,7 @@ def _navigation() -> list[tuple[str, str]]:
         ("nominations.nominated", _("Nominated projects")),
         ("stocktaking.search", _("Stocktaking")),
         ("voting.index", _("Vote")),
+        ("results.archive", _("Results")),
         ("contest.categories", _("Categories")),
     ]
     if not current_user.is_authenticated:

@@ -143,6 +143,8 @@ class Decision(Base):
     rationale: Mapped[str] = mapped_column(Text)
     # Required when the outcome differs from the ranking the scores proposed.
     deviation_reason: Mapped[str | None] = mapped_column(Text)
+    # Required when the decision is taken before every assigned expert has scored.
+    override_reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
@@ -25,6 +22,7 @@ from prizes.accounts.models import Role
 from prizes.contest.models import Category
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
+from prizes.core.exports import csv_response
 from prizes.core.limits import account_key, limiter, setting
 from prizes.core.network import keyed_hash, network_hash
 from prizes.core.permissions import signed_in_user, verified_required, voter_required
@@ -225,21 +223,4 @@ def export(round_id: int, kind: str) -> ResponseReturnValue:
                 "results": records,
             }
         )
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else ["category"])
-    writer.writeheader()
-    writer.writerows({key: _cell(value) for key, value in record.items()} for record in records)
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="round-{voting_round.id}-results.csv"'
-        },
-    )
-
-
-def _cell(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return csv_response(records, f"round-{voting_round.id}-results.csv")

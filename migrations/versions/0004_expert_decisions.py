@@ -1,0 +1,31 @@
+"""The expert group's settings per edition and the reason for deciding early.
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("editions") as batch:
+        batch.add_column(sa.Column("nomination_cutoff", sa.Float(), nullable=True))
+        batch.add_column(
+            sa.Column("normalise_scores", sa.Boolean(), nullable=False, server_default="0")
+        )
+    with op.batch_alter_table("decisions") as batch:
+        batch.add_column(sa.Column("override_reason", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("decisions") as batch:
+        batch.drop_column("override_reason")
+    with op.batch_alter_table("editions") as batch:
+        batch.drop_column("normalise_scores")
+        batch.drop_column("nomination_cutoff")

@@ -1,0 +1,80 @@
+"""The published results: winners and champions of every category, exports and the archive."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from prizes.contest.models import Edition
+from prizes.contest.queries import list_categories
+from prizes.core.exports import csv_response
+from prizes.db import db
+from prizes.nominations.queries import get_edition_by_year
+from prizes.review.decisions import decisions_of
+from prizes.review.models import DecisionOutcome
+
+bp = Blueprint("results", __name__)
+
+
+def _published(year: int) -> Edition:
+    edition = get_edition_by_year(year)
+    if edition is None or edition.results_published_at is None:
+        abort(404)
+    return edition
+
+
+def _records(edition: Edition) -> list[dict[str, object]]:
+    decided = decisions_of(edition)
+    records = []
+    for category in list_categories():
+        for decision in decided.get(category.id, []):
+            entry = decision.nomination.entry
+            records.append(
+                {
+                    "category": category.number,
+                    "category_name": category.name,
+                    "outcome": decision.outcome.value,
+                    "nomination_id": decision.nomination_id,
+                    "project": entry.title,
+                    "organisation": entry.organisation,
+                    "country": entry.country,
+                    "short_description": decision.nomination.short_description,
+                }
+            )
+    return records
+
+
+@bp.route("/results")
+def archive() -> ResponseReturnValue:
+    editions = db.session.scalars(
+        select(Edition)
+        .where(Edition.results_published_at.is_not(None))
+        .order_by(Edition.year.desc())
+    )
+    return render_template("results/archive.html", editions=list(editions))
+
+
+@bp.route("/editions/<int:year>/results")
+def edition(year: int) -> ResponseReturnValue:
+    published = _published(year)
+    decided = decisions_of(published)
+    sections = [
+        (
+            category,
+            [d for d in decided.get(category.id, []) if d.outcome == DecisionOutcome.WINNER],
+            [d for d in decided.get(category.id, []) if d.outcome == DecisionOutcome.CHAMPION],
+        )
+        for category in list_categories()
+        if category.id in decided
+    ]
+    return render_template("results/edition.html", edition=published, sections=sections)
+
+
+@bp.route("/editions/<int:year>/results.<any(csv, json):kind>")
+def export(year: int, kind: str) -> ResponseReturnValue:
+    published = _published(year)
+    records = _records(published)
+    if kind == "json":
+        return jsonify({"edition": published.year, "title": published.title, "results": records})
+    return csv_response(records, f"wsis-prizes-{year}-results.csv")
