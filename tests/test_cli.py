@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from prizes.accounts.models import Role, User
 from prizes.nominations.models import Nomination
+from prizes.review.models import Decision
 from prizes.stocktaking.models import StocktakingEntry
 from prizes.voting.models import BallotEntry, VotingRound
 from tests.conftest import PASSWORD
@@ -37,10 +38,13 @@ def test_seed_demo_loads_a_contest_and_prints_the_logins(app, runner, db):
         assert f"demo.{role}@example.org" in result.output
     assert db.scalar(select(func.count(StocktakingEntry.id))) == 40
     assert db.scalar(select(func.count(Nomination.id))) > 0
-    assert db.scalar(select(func.count(VotingRound.id))) == 1
+    assert db.scalar(select(func.count(VotingRound.id))) == 2  # last year's and this year's
     nominated = select(func.count(Nomination.id)).where(Nomination.status == "nominated")
     submitted = select(func.count(Nomination.id)).where(Nomination.status == "submitted")
-    assert db.scalar(select(func.count(BallotEntry.nomination_id))) == db.scalar(nominated)
+    open_round = select(VotingRound.id).where(VotingRound.finalised_at.is_(None)).scalar_subquery()
+    on_ballot = select(func.count(BallotEntry.nomination_id)).where(BallotEntry.round_id == open_round)
+    assert db.scalar(on_ballot) == db.scalar(nominated)
+    assert db.scalar(select(func.count(Decision.id)).where(Decision.published_at.is_not(None))) > 0
     assert db.scalar(submitted) > 0  # the next edition's review queue has work
     logins = Path(app.instance_path) / "demo-logins.txt"
     assert logins.exists() and logins.stat().st_mode & 0o077 == 0

@@ -1,4 +1,5 @@
-"""Demo data: realistic entries, an edition in its voting phase, and an account per role.
+"""Demo data: realistic entries, a finished edition with published results, an edition in
+its voting phase, the next one open for submissions, and an account per role.
 
 ``flask --app wsgi seed-demo`` loads it into an empty database. The demo accounts get fresh
 random passwords, kept in ``instance/demo-logins.txt`` (readable by the owner only) so that
@@ -14,7 +15,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-import pycountry
 from faker import Faker
 from flask import Flask, current_app
 from sqlalchemy import func, select
@@ -23,14 +23,16 @@ from prizes.accounts import services as accounts
 from prizes.accounts.models import Role, User
 from prizes.contest.models import Category, Edition
 from prizes.core.clock import geneva_deadline, now
-from prizes.core.vocabulary import SDG_HINTS, SDG_NAMES, ActionLine, StakeholderType
+from prizes.core.vocabulary import SDG_NAMES, StakeholderType
 from prizes.db import db
+from prizes.demo.entries import make_entries, words
 from prizes.nominations.models import Nomination, NominationSdgLink, NominationStatus, ProjectStage
-from prizes.review.models import ExpertAssignment, RubricCriterion
+from prizes.review.models import Decision, DecisionOutcome, ExpertAssignment, RubricCriterion
 from prizes.review.rubric import DEFAULT_CRITERIA
-from prizes.stocktaking.models import EntryActionLine, EntrySdg, StocktakingEntry
-from prizes.stocktaking.organisations import organisation_key
+from prizes.stocktaking.models import StocktakingEntry
 from prizes.voting.models import BallotEntry, VotingRound
+
+__all__ = ["make_entries", "seed"]
 
 DEMO_ROLES = {
     "secretariat": [Role.SECRETARIAT],
@@ -38,153 +40,6 @@ DEMO_ROLES = {
     "stakeholder": [Role.STAKEHOLDER],
     "voter": [],
 }
-
-# Shares of the stocktaking database by stakeholder type (roughly as in real editions).
-STAKEHOLDER_WEIGHTS = {
-    StakeholderType.GOVERNMENT: 30,
-    StakeholderType.CIVIL_SOCIETY: 25,
-    StakeholderType.BUSINESS: 20,
-    StakeholderType.ACADEMIA: 12,
-    StakeholderType.INTERNATIONAL_ORGANISATION: 8,
-    StakeholderType.OTHER: 5,
-}
-# Category numbers weighted by how often real entries name them (e-learning, e-health,
-# capacity building and access to information lead).
-CATEGORY_WEIGHTS = {
-    n: w
-    for n, w in zip(
-        range(1, 19), [6, 5, 9, 10, 4, 4, 8, 6, 9, 8, 4, 5, 5, 3, 4, 3, 2, 5], strict=True
-    )
-}
-
-TOPICS = {
-    1: ["national digital strategy", "multi-stakeholder ICT council", "digital inclusion policy"],
-    2: ["rural broadband", "community networks", "last-mile connectivity"],
-    3: ["open data portal", "digital library", "public access centres"],
-    4: ["digital skills", "coding bootcamps", "ICT teacher training"],
-    5: ["cybersecurity awareness", "child online protection", "national CERT"],
-    6: ["digital trade regulation", "spectrum policy", "ICT investment framework"],
-    7: ["e-services one-stop shop", "digital identity", "online tax filing"],
-    8: ["mobile payments for SMEs", "e-commerce marketplace", "digital trade hub"],
-    9: ["online learning platform", "open educational resources", "virtual classrooms"],
-    10: ["telemedicine", "electronic health records", "mobile health alerts"],
-    11: ["online job matching", "remote work skills", "digital apprenticeships"],
-    12: ["early warning system", "air quality monitoring", "e-waste recycling"],
-    13: ["farm advisory by SMS", "crop price information", "precision agriculture"],
-    14: ["research data infrastructure", "citizen science", "open science cloud"],
-    15: ["local language content", "digital heritage archive", "indigenous language apps"],
-    16: ["community radio online", "media literacy", "fact-checking network"],
-    17: ["ethics of AI guidelines", "digital rights education", "responsible data use"],
-    18: ["regional ICT cooperation", "cross-border data exchange", "South-South knowledge sharing"],
-}
-TITLE_SHAPES = [
-    "{Topic} for {group}",
-    "{Topic} in {place}",
-    "{name}: {topic} for {group}",
-    "Scaling {topic} across {place}",
-    "{name} — {topic} programme",
-]
-GROUPS = [
-    "rural women",
-    "young people",
-    "smallholder farmers",
-    "persons with disabilities",
-    "older persons",
-    "refugees",
-    "indigenous communities",
-    "small businesses",
-    "schools",
-    "public servants",
-    "health workers",
-    "coastal towns",
-]
-
-
-MINISTRIES = [
-    "Ministry of ICT",
-    "Ministry of Digital Economy",
-    "Ministry of Education",
-    "Ministry of Health",
-    "National Telecommunications Authority",
-    "Ministry of Agriculture",
-]
-CIVIL_SOCIETY = ["Foundation", "Digital Rights Network", "Community Trust", "Association"]
-ACADEMIA = ["University of", "Institute of Technology,", "Polytechnic of"]
-INTERNATIONAL = ["Regional Telecommunity", "Development Bank", "Digital Cooperation Forum"]
-REGIONS = ["Africa", "Asia and the Pacific", "the Americas", "Europe", "the Arab States"]
-
-
-def _organisation(fake: Faker, kind: StakeholderType, country: str) -> str:
-    """A plausible organisation name for the stakeholder type."""
-    if kind is StakeholderType.GOVERNMENT:
-        return f"{random.choice(MINISTRIES)}, {country}"
-    if kind is StakeholderType.BUSINESS:
-        return fake.company()
-    if kind is StakeholderType.CIVIL_SOCIETY:
-        return f"{fake.last_name()} {random.choice(CIVIL_SOCIETY)}"
-    if kind is StakeholderType.ACADEMIA:
-        return f"{random.choice(ACADEMIA)} {fake.city()}"
-    if kind is StakeholderType.INTERNATIONAL_ORGANISATION:
-        return f"{random.choice(INTERNATIONAL)} of {random.choice(REGIONS)}"
-    return f"{fake.last_name()} {random.choice(['Hub', 'Lab', 'Collective'])}"
-
-
-def _words(fake: Faker, low: int, high: int) -> str:
-    """A text of between ``low`` and ``high`` words."""
-    target = random.randint(low, high)
-    words: list[str] = []
-    while len(words) < target:
-        words.extend(fake.sentence(nb_words=12).split())
-    text = " ".join(words[:target])
-    return text.rstrip(".") + "."
-
-
-def make_entries(fake: Faker, count: int, categories: list[Category]) -> list[StocktakingEntry]:
-    """``count`` entries whose action lines and SDGs follow the WSIS-SDG matrix."""
-    countries = [c.alpha_2 for c in pycountry.countries]
-    kinds, kind_weights = zip(*STAKEHOLDER_WEIGHTS.items(), strict=True)
-    numbers, number_weights = zip(*CATEGORY_WEIGHTS.items(), strict=True)
-    by_number = {c.number: c for c in categories}
-    entries = []
-    for index in range(count):
-        kind = random.choices(kinds, kind_weights)[0]
-        country = random.choice(countries)
-        country_name = pycountry.countries.get(alpha_2=country).name
-        number = random.choices(numbers, number_weights)[0]
-        topic = random.choice(TOPICS[number])
-        organisation = _organisation(fake, kind, country_name)
-        title = random.choice(TITLE_SHAPES).format(
-            Topic=topic[0].upper() + topic[1:],
-            topic=topic,
-            group=random.choice(GROUPS),
-            place=country_name,
-            name=fake.word().capitalize() + random.choice(["Net", "Link", "Hub", "Go", "ly"]),
-        )
-        lines = {by_number[number].action_line}
-        if random.random() < 0.4:
-            lines.add(random.choice(list(ActionLine)))
-        hints = SDG_HINTS[number]
-        sdgs = set(random.sample(hints, k=min(len(hints), random.randint(1, 4))))
-        start = fake.date_between(start_date="-8y", end_date="-1y")
-        entries.append(
-            StocktakingEntry(
-                external_id=f"DEMO-{index + 1:05d}",
-                title=title[:300],
-                organisation=organisation,
-                organisation_key=organisation_key(organisation),
-                stakeholder_type=kind,
-                country=country,
-                description=_words(fake, 80, 220),
-                website=f"https://{fake.domain_name()}",
-                start_date=start,
-                end_date=start + timedelta(days=random.randint(180, 1800))
-                if random.random() < 0.6
-                else None,
-                action_lines=[EntryActionLine(action_line=line) for line in sorted(lines)],
-                sdgs=[EntrySdg(sdg=sdg) for sdg in sorted(sdgs)],
-            )
-        )
-    return entries
 
 
 def make_voting_edition(moment: datetime) -> Edition:
@@ -249,10 +104,11 @@ def seed(entry_count: int, *, rng_seed: int | None = None) -> dict[str, str]:
         closes_at=geneva_deadline((moment + timedelta(days=21)).date()),
     )
     db.session.add(voting_round)
-    half = len(entries) * 2 // 3
+    past_end, half = len(entries) // 5, len(entries) * 7 // 10
+    _finished_edition(fake, entries[:past_end], categories, voting.year - 1, users, moment)
     nominated = _nominate(
         fake,
-        entries[:half],
+        entries[past_end:half],
         categories,
         voting,
         users["stakeholder"],
@@ -274,6 +130,72 @@ def seed(entry_count: int, *, rng_seed: int | None = None) -> dict[str, str]:
         per_category=3,
     )
     return logins
+
+
+def _finished_edition(
+    fake: Faker,
+    entries: list[StocktakingEntry],
+    categories: list[Category],
+    year: int,
+    users: dict[str, User],
+    moment: datetime,
+) -> None:
+    """Last year's edition, all done: a final round, and published winners and champions."""
+    day = timedelta(days=1)
+    edition = Edition(
+        year=year,
+        title=f"WSIS Prizes {year}",
+        submission_opens_at=geneva_deadline((moment - 520 * day).date()),
+        submission_closes_at=geneva_deadline((moment - 420 * day).date()),
+        review_closes_at=geneva_deadline((moment - 390 * day).date()),
+        selection_closes_at=geneva_deadline((moment - 330 * day).date()),
+        results_published_at=moment - 320 * day,
+    )
+    db.session.add(edition)
+    db.session.flush()
+    final_round = VotingRound(
+        edition_id=edition.id,
+        number=1,
+        title="Online voting",
+        opens_at=moment - 385 * day,
+        closes_at=moment - 355 * day,
+        finalised_at=moment - 354 * day,
+    )
+    db.session.add(final_round)
+    shortlist = _nominate(
+        fake,
+        entries,
+        categories,
+        edition,
+        users["stakeholder"],
+        status=NominationStatus.CHAMPION,
+        per_category=5,
+    )
+    db.session.flush()
+    winners: set[int] = set()
+    for nomination in shortlist:
+        db.session.add(
+            BallotEntry(
+                round_id=final_round.id,
+                nomination_id=nomination.id,
+                category_id=nomination.category_id,
+            )
+        )
+        won = nomination.category_id not in winners
+        winners.add(nomination.category_id)
+        nomination.status = NominationStatus.WINNER if won else NominationStatus.CHAMPION
+        db.session.add(
+            Decision(
+                edition_id=edition.id,
+                category_id=nomination.category_id,
+                nomination_id=nomination.id,
+                outcome=DecisionOutcome.WINNER if won else DecisionOutcome.CHAMPION,
+                rationale="Selected by the expert group from the five most-voted projects.",
+                decided_by_id=users["secretariat"].id,
+                decided_at=moment - 330 * day,
+                published_at=edition.results_published_at,
+            )
+        )
 
 
 def _make_accounts(moment: datetime) -> dict[str, str]:
@@ -328,10 +250,10 @@ def _nominate(
             entry_id=entry.id,
             nominator_id=nominator.id,
             organisation_key=entry.organisation_key,
-            short_description=_words(fake, 150, 200),
-            impact=_words(fake, 40, 90),
-            partnerships=_words(fake, 20, 50),
-            challenges=_words(fake, 20, 60),
+            short_description=words(fake, 150, 200),
+            impact=words(fake, 40, 90),
+            partnerships=words(fake, 20, 50),
+            challenges=words(fake, 20, 60),
             project_stage=random.choice(list(ProjectStage)),
             link=entry.website,
             status=status,
