@@ -127,8 +127,10 @@ def register_commands(app: Flask) -> None:
     from prizes.cli import init_app as init_db_cli
     from prizes.demo import init_app as init_demo_cli
     from prizes.stocktaking.cli import init_app as init_stocktaking_cli
+    from prizes.voting.cli import init_app as init_voting_cli
 
     init_db_cli(app)
     init_accounts_cli(app)
     init_demo_cli(app)
     init_stocktaking_cli(app)
+    init_voting_cli(app)

@@ -3,6 +3,8 @@ publication."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -51,11 +53,9 @@ def index() -> ResponseReturnValue:
 
 def _index_page(edition: Edition, invite: InviteForm, status: int = 200) -> ResponseReturnValue:
     categories = list_categories()
-    progress = {
-        (stage, c.id): len(aggregation.missing_scores(edition, c, stage))
-        for stage in ReviewStage
-        for c in categories
-    }
+    missing = {stage: aggregation.missing_scores(edition, None, stage) for stage in ReviewStage}
+    progress = Counter((stage, m.category_id) for stage, items in missing.items() for m in items)
+    by_expert = Counter((stage, m.expert_id) for stage, items in missing.items() for m in items)
     return render_template(
         "admin/experts.html",
         edition=edition,
@@ -64,6 +64,7 @@ def _index_page(edition: Edition, invite: InviteForm, status: int = 200) -> Resp
         invitations=queries.pending_invitations(edition.id),
         categories=categories,
         progress=progress,
+        by_expert=by_expert,
         invite=invite,
         assign=AssignForm(),
         category_options=_category_options(),

@@ -16,9 +16,9 @@ from prizes.core.forms import form_page
 from prizes.core.permissions import roles_required, signed_in_user
 from prizes.db import db
 from prizes.nominations.queries import list_editions
-from prizes.voting import queries, services
+from prizes.voting import fraud, queries, services
 from prizes.voting.forms import InvalidateForm, RoundForm
-from prizes.voting.models import VotingRound
+from prizes.voting.models import SuspicionFlag, VotingRound
 from prizes.voting.views import results_of
 
 bp = Blueprint("rounds", __name__, url_prefix="/admin/rounds")
@@ -119,3 +119,49 @@ def advance(round_id: int) -> ResponseReturnValue:
     count = sum(len(ids) for ids in shortlist.values())
     flash(_("The round is final: %(count)d projects are shortlisted.", count=count), "success")
     return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/flags")
+def flags(round_id: int) -> ResponseReturnValue:
+    voting_round = queries.get_round(round_id) or abort(404)
+    return render_template(
+        "admin/flags.html",
+        voting_round=voting_round,
+        flags=queries.list_flags(voting_round.id),
+        form=InvalidateForm(),
+    )
+
+
+@bp.route("/<int:round_id>/flags/compute", methods=["POST"])
+def compute_flags(round_id: int) -> ResponseReturnValue:
+    voting_round = queries.get_round(round_id) or abort(404)
+    found = fraud.compute_flags(voting_round, now=now())
+    db.session.commit()
+    flash(
+        _("%(count)d patterns found; the open ones need a decision.", count=len(found)), "success"
+    )
+    return redirect(url_for("rounds.flags", round_id=round_id))
+
+
+@bp.route("/flags/<int:flag_id>/<any(action, dismiss):decision>", methods=["POST"])
+def decide_flag(flag_id: int, decision: str) -> ResponseReturnValue:
+    flag = db.session.get(SuspicionFlag, flag_id) or abort(404)
+    form = InvalidateForm()
+    if decision == "dismiss":
+        services.dismiss_flag(flag, by=signed_in_user(), now=now())
+        flash(_("The flag is dismissed."), "success")
+    elif form.validate_on_submit():
+        changed = services.action_flag(
+            flag, by=signed_in_user(), reason=form.reason.data, now=now()
+        )
+        flash(_("%(count)d votes invalidated.", count=changed), "success")
+    else:
+        flash(_("Please give the reason for the invalidation."), "error")
+        voting_round = queries.get_round(flag.round_id)
+        flagged = queries.list_flags(flag.round_id)
+        page = render_template(
+            "admin/flags.html", voting_round=voting_round, flags=flagged, form=form
+        )
+        return page, 422
+    db.session.commit()
+    return redirect(url_for("rounds.flags", round_id=flag.round_id))

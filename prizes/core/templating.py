@@ -36,6 +36,18 @@ STATUS_LABELS = {
 }
 
 
+FLAG_LABELS = {
+    "network_burst": _l("Burst of votes from one network"),
+    "bulk_logins": _l("Many accounts signing in from one network or device"),
+    "fresh_single_project": _l("New accounts voting for one project only"),
+    "machine_cadence": _l("Votes at machine-like regular intervals"),
+}
+
+
+def flag_label(kind: str) -> str:
+    return str(FLAG_LABELS.get(kind, kind))
+
+
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(str(status), status))
 
@@ -94,3 +106,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["flag_label"] = flag_label

@@ -17,7 +17,14 @@ from prizes.contest.models import Category
 from prizes.db import db
 from prizes.nominations.models import Nomination
 from prizes.stocktaking.models import StocktakingEntry
-from prizes.voting.models import BallotEntry, Vote, VoteStatus, VotingRound
+from prizes.voting.models import (
+    BallotEntry,
+    FlagStatus,
+    SuspicionFlag,
+    Vote,
+    VoteStatus,
+    VotingRound,
+)
 
 
 def list_rounds(edition_id: int) -> list[VotingRound]:
@@ -261,6 +268,21 @@ def votes_by_reference(round_id: int, references: list[str]) -> list[Vote]:
             select(Vote).where(
                 Vote.round_id == round_id,
                 (Vote.receipt_code.in_(codes)) | (Vote.id.in_(numbers)),
+            )
+        )
+    )
+
+
+def list_flags(round_id: int) -> list[SuspicionFlag]:
+    """The round's flags, open ones first, the largest first."""
+    return list(
+        db.session.scalars(
+            select(SuspicionFlag)
+            .where(SuspicionFlag.round_id == round_id)
+            .order_by(
+                (SuspicionFlag.status != FlagStatus.OPEN),
+                SuspicionFlag.vote_count.desc(),
+                SuspicionFlag.id,
             )
         )
     )

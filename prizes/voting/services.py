@@ -32,7 +32,14 @@ from prizes.db import db
 from prizes.nominations.models import Nomination, NominationStatus
 from prizes.stocktaking.organisations import organisation_key
 from prizes.voting import queries
-from prizes.voting.models import BallotEntry, Vote, VoteStatus, VotingRound
+from prizes.voting.models import (
+    BallotEntry,
+    FlagStatus,
+    SuspicionFlag,
+    Vote,
+    VoteStatus,
+    VotingRound,
+)
 
 
 class VotingClosed(DomainError):
@@ -279,3 +286,27 @@ def advance_round(voting_round: VotingRound, *, by: User, now: datetime) -> dict
     db.session.flush()
     db.session.expire_all()  # the bulk updates bypassed the nominations already loaded
     return shortlist
+
+
+def dismiss_flag(flag: SuspicionFlag, *, by: User, now: datetime) -> None:
+    """The secretariat judged the pattern harmless. Side effects: status, an audit event."""
+    flag.status = FlagStatus.DISMISSED
+    flag.reviewed_at, flag.reviewed_by_id = now, by.id
+    audit.record(db.session, "flag.dismissed", actor=by, target=flag, kind=flag.kind)
+
+
+def action_flag(flag: SuspicionFlag, *, by: User, reason: str, now: datetime) -> int:
+    """Invalidate the votes the flag lists and mark it actioned; returns how many changed.
+
+    The evidence lists at most a thousand vote ids; when more were left out, computing the
+    flags again lists the rest (and reopens the flag) so they can be actioned in turn.
+    """
+    ids = [int(i) for i in flag.evidence.get("vote_ids", [])]
+    votes = list(
+        db.session.scalars(select(Vote).where(Vote.round_id == flag.round_id, Vote.id.in_(ids)))
+    )
+    changed = invalidate_votes(votes, by=by, reason=reason, now=now) if votes else 0
+    flag.status = FlagStatus.ACTIONED
+    flag.reviewed_at, flag.reviewed_by_id = now, by.id
+    audit.record(db.session, "flag.actioned", actor=by, target=flag, invalidated=changed)
+    return changed

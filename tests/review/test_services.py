@@ -223,7 +223,7 @@ def test_completeness_lists_who_has_not_scored_what(db, edition):
         recused, nomination, has_conflict=True, reason="Former employer", now=now()
     )
     missing = aggregation.missing_scores(edition, get_category(4), ReviewStage.SELECTION)
-    assert missing == [aggregation.MissingScore(second.id, nomination.id)]
+    assert missing == [aggregation.MissingScore(second.id, nomination.id, nomination.category_id)]
 
 
 def _shortlist_with_scores(edition, values):
