@@ -78,6 +78,7 @@ def _select_locale() -> str:
 def register_blueprints(app: Flask) -> None:
     from prizes import bench
     from prizes.accounts.views import bp as accounts_bp
+    from prizes.admin.editions import bp as editions_bp
     from prizes.admin.experts import bp as experts_bp
     from prizes.admin.views import bp as admin_bp
     from prizes.admin.voting import bp as rounds_bp
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         rounds_bp,
         experts_bp,
+        editions_bp,
     ):
         app.register_blueprint(blueprint)
 

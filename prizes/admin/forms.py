@@ -2,10 +2,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms import (
+    DateField,
+    FieldList,
+    FloatField,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from prizes.accounts.models import Role
+from prizes.contest import services as contest
+from prizes.contest.models import Edition
+from prizes.core.clock import in_geneva
 from prizes.core.forms import options
 
 ROLE_LABELS = {
@@ -34,3 +48,68 @@ class RoleChangeForm(FlaskForm):
         validators=[InputRequired()],
     )
     action = HiddenField(validators=[InputRequired(), AnyOf(["grant", "revoke"])])
+
+
+class EditionForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2200)])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    submission_opens = DateField(_l("Submissions open (day)"), validators=[InputRequired()])
+    submission_closes = DateField(
+        _l("Submission deadline (23:00 Geneva time)"), validators=[InputRequired()]
+    )
+    review_closes = DateField(_l("Review ends (23:00 Geneva time)"), validators=[InputRequired()])
+    selection_closes = DateField(
+        _l("Selection ends (23:00 Geneva time)"), validators=[InputRequired()]
+    )
+    shortlist_size = IntegerField(
+        _l("Shortlist per category"),
+        default=5,
+        validators=[InputRequired(), NumberRange(min=1, max=20)],
+    )
+    score_min = IntegerField(
+        _l("Lowest score"), default=1, validators=[InputRequired(), NumberRange(min=0, max=100)]
+    )
+    score_max = IntegerField(
+        _l("Highest score"), default=10, validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
+
+    def fields(self) -> contest.EditionFields:
+        return contest.EditionFields(
+            year=self.year.data,
+            title=self.title.data,
+            submission_opens=self.submission_opens.data,
+            submission_closes=self.submission_closes.data,
+            review_closes=self.review_closes.data,
+            selection_closes=self.selection_closes.data,
+            shortlist_size=self.shortlist_size.data,
+            score_min=self.score_min.data,
+            score_max=self.score_max.data,
+        )
+
+    @staticmethod
+    def data_of(edition: Edition) -> dict[str, object]:
+        return {
+            "year": edition.year,
+            "title": edition.title,
+            "submission_opens": in_geneva(edition.submission_opens_at).date(),
+            "submission_closes": in_geneva(edition.submission_closes_at).date(),
+            "review_closes": in_geneva(edition.review_closes_at).date(),
+            "selection_closes": in_geneva(edition.selection_closes_at).date(),
+            "shortlist_size": edition.shortlist_size,
+            "score_min": edition.score_min,
+            "score_max": edition.score_max,
+        }
+
+
+class CriterionForm(Form):
+    name = StringField(_l("Criterion"), validators=[Optional(), Length(max=120)])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2}
+    )
+    weight = FloatField(
+        _l("Weight"), default=1.0, validators=[Optional(), NumberRange(min=0.01, max=100)]
+    )
+
+
+class RubricForm(FlaskForm):
+    criteria = FieldList(FormField(CriterionForm), min_entries=1, max_entries=40)

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from prizes.accounts.models import User
+from prizes.contest.models import Edition
+from prizes.core import audit
+from prizes.core.errors import DomainError
+from prizes.db import db
+from prizes.review.models import RubricCriterion, Score
 
 # (name, description); each weighs 1 unless the secretariat changes it.
 DEFAULT_CRITERIA = [
@@ -27,3 +37,59 @@ DEFAULT_CRITERIA = [
         _l("The project's links to the Sustainable Development Goals it advances."),
     ),
 ]
+
+
+@dataclass(frozen=True)
+class CriterionFields:
+    name: str
+    description: str
+    weight: float
+
+
+def set_rubric(edition: Edition, criteria: list[CriterionFields], *, by: User) -> None:
+    """Replace the edition's rubric, in order. A criterion already scored cannot be removed
+    (its scores would silently stop counting); its weight and wording may change.
+    Side effects: an audit event with the new rubric."""
+    if not criteria:
+        raise DomainError(str(_l("The rubric needs at least one criterion.")))
+    if any(c.weight <= 0 for c in criteria):
+        raise DomainError(str(_l("Weights must be above zero.")))
+    names = [c.name.strip() for c in criteria]
+    if len(set(names)) != len(names) or not all(names):
+        raise DomainError(str(_l("Each criterion needs a name of its own.")))
+    current = {
+        c.name: c
+        for c in db.session.scalars(
+            select(RubricCriterion).where(RubricCriterion.edition_id == edition.id)
+        )
+    }
+    scored = set(
+        db.session.scalars(
+            select(RubricCriterion.name)
+            .join(Score, Score.criterion_id == RubricCriterion.id)
+            .where(RubricCriterion.edition_id == edition.id)
+            .distinct()
+        )
+    )
+    dropped = set(current) - set(names)
+    if dropped & scored:
+        raise DomainError(
+            str(_l("A criterion that experts have already scored cannot be removed."))
+        )
+    for name in dropped:
+        db.session.delete(current[name])
+    db.session.flush()
+    for position, (name, fields) in enumerate(zip(names, criteria, strict=True), start=1):
+        criterion = current.get(name) or RubricCriterion(edition_id=edition.id, name=name)
+        criterion.position = position
+        criterion.description = fields.description.strip()
+        criterion.weight = fields.weight
+        db.session.add(criterion)
+    db.session.flush()
+    audit.record(
+        db.session,
+        "rubric.changed",
+        actor=by,
+        target=edition,
+        criteria=[{"name": n, "weight": c.weight} for n, c in zip(names, criteria, strict=True)],
+    )

@@ -1,0 +1,93 @@
+"""Setting up an edition: its dated phases and rules, with the published rubric as default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from prizes.accounts.models import User
+from prizes.contest.models import Edition
+from prizes.core import audit
+from prizes.core.clock import geneva_deadline
+from prizes.core.errors import DomainError
+from prizes.db import db
+from prizes.review.models import RubricCriterion
+from prizes.review.rubric import DEFAULT_CRITERIA
+
+
+class EditionRefused(DomainError):
+    status_code = 422
+
+
+@dataclass(frozen=True)
+class EditionFields:
+    """The dates are days; each phase ends at 23:00 Geneva time on its day."""
+
+    year: int
+    title: str
+    submission_opens: date
+    submission_closes: date
+    review_closes: date
+    selection_closes: date
+    shortlist_size: int = 5
+    score_min: int = 1
+    score_max: int = 10
+
+
+def _apply(edition: Edition, fields: EditionFields) -> None:
+    if not (
+        fields.submission_opens
+        < fields.submission_closes
+        <= fields.review_closes
+        <= fields.selection_closes
+    ):
+        raise EditionRefused(
+            str(_l("The phases must follow each other: submission, review, selection."))
+        )
+    if fields.score_min >= fields.score_max:
+        raise EditionRefused(str(_l("The lowest score must be below the highest.")))
+    edition.year = fields.year
+    edition.title = fields.title.strip()
+    edition.submission_opens_at = geneva_deadline(fields.submission_opens)
+    edition.submission_closes_at = geneva_deadline(fields.submission_closes)
+    edition.review_closes_at = geneva_deadline(fields.review_closes)
+    edition.selection_closes_at = geneva_deadline(fields.selection_closes)
+    edition.shortlist_size = fields.shortlist_size
+    edition.score_min, edition.score_max = fields.score_min, fields.score_max
+
+
+def create_edition(fields: EditionFields, *, by: User, now: datetime) -> Edition:
+    """A new edition with the published criteria as its rubric. Side effects: audit."""
+    if db.session.scalar(select(Edition.id).where(Edition.year == fields.year)):
+        raise EditionRefused(str(_l("There is already an edition for %(year)d.", year=fields.year)))
+    edition = Edition(created_at=now)
+    _apply(edition, fields)
+    db.session.add(edition)
+    db.session.flush()
+    db.session.add_all(
+        RubricCriterion(
+            edition_id=edition.id, position=n, name=str(name), description=str(text), weight=1.0
+        )
+        for n, (name, text) in enumerate(DEFAULT_CRITERIA, start=1)
+    )
+    db.session.flush()
+    audit.record(db.session, "edition.created", actor=by, target=edition, year=edition.year)
+    return edition
+
+
+def update_edition(edition: Edition, fields: EditionFields, *, by: User) -> None:
+    if edition.results_published_at is not None:
+        raise EditionRefused(
+            str(_l("The results of this edition are published; it can no longer change."))
+        )
+    clash = db.session.scalar(
+        select(Edition.id).where(Edition.year == fields.year, Edition.id != edition.id)
+    )
+    if clash:
+        raise EditionRefused(str(_l("There is already an edition for %(year)d.", year=fields.year)))
+    _apply(edition, fields)
+    db.session.flush()
+    audit.record(db.session, "edition.updated", actor=by, target=edition)
