@@ -8,7 +8,7 @@ PORT ?= 5000
 # Links in mails point here; set it to the public address in production.
 export PRIZES_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test install install-test lint format migrate demo messages clean
+.PHONY: run test install install-test lint format migrate demo messages clean serve-prod
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ demo: migrate
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production: gunicorn with gunicorn.conf.py (PRIZES_BIND, PRIZES_WORKERS, ...), no demo data.
+serve-prod: migrate
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from prizes.admin.views import bp as admin_bp
     from prizes.admin.voting import bp as rounds_bp
     from prizes.contest.views import bp as contest_bp
+    from prizes.core import health
     from prizes.nominations.views import bp as nominations_bp
     from prizes.review.results import bp as results_bp
     from prizes.review.views import bp as review_bp
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from prizes.voting.views import bp as voting_bp
 
     bench.init_app(app)
+    health.init_app(app)
     for blueprint in (
         contest_bp,
         accounts_bp,

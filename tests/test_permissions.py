@@ -25,6 +25,8 @@ def only(*allowed: str) -> dict[str, int]:
 ROUTES = {
     "contest.home": ("/", PUBLIC),
     "contest.categories": ("/categories", PUBLIC),
+    "health.healthz": ("/healthz", PUBLIC),
+    "health.readyz": ("/readyz", PUBLIC),
     "accounts.register": ("/register", PUBLIC),
     "accounts.login": ("/login", PUBLIC),
     "accounts.unverified": ("/verify", PUBLIC),

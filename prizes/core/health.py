@@ -1,0 +1,78 @@
+"""Health and readiness for load balancers and orchestrators; request ids in the logs."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import text
+
+from prizes.db import db
+
+bp = Blueprint("health", __name__)
+log = logging.getLogger("prizes.requests")
+
+
+@bp.route("/healthz")
+def healthz() -> ResponseReturnValue:
+    """The process answers: nothing else is checked, so a slow database never restarts it."""
+    return jsonify(status="ok")
+
+
+@bp.route("/readyz")
+def readyz() -> ResponseReturnValue:
+    """Ready to serve: the database answers, and Redis too when it is configured."""
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception:  # any failure means "not ready"
+        log.exception("readiness: database")
+        checks["database"] = "unavailable"
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        try:
+            import redis
+
+            redis.Redis.from_url(redis_url, socket_timeout=2).ping()
+            checks["redis"] = "ok"
+        except Exception:
+            log.exception("readiness: redis")
+            checks["redis"] = "unavailable"
+    ready = all(value == "ok" for value in checks.values())
+    return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _start() -> None:
+        # Keep a request id from the proxy when it sends one, else make one.
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = (
+            incoming[:64] if incoming.isprintable() and incoming else secrets.token_hex(8)
+        )
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if not request.path.startswith("/static/"):
+            fields = {
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "ms": round(
+                    (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1
+                ),
+                "user": current_user.get_id() if current_user.is_authenticated else "-",
+            }
+            # logfmt: one line of key=value pairs that log tools parse without a schema.
+            log.info(" ".join(f"{key}={value}" for key, value in fields.items()))
+        return response

@@ -1,0 +1,40 @@
+"""Health and readiness endpoints, and the request id."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json["checks"] == {"database": "ok"}
+
+
+def test_readiness_fails_when_redis_is_unreachable(app, client, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{port}/0")
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json["checks"]["redis"] == "unavailable"
+
+
+def test_readiness_with_the_local_redis(app, client, monkeypatch):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(socket_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (CI and the development machines have one)")
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert client.get("/readyz").json["checks"]["redis"] == "ok"
+
+
+def test_every_response_carries_a_request_id(client, caplog):
+    caplog.set_level("INFO", logger="prizes.requests")
+    response = client.get("/", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    assert "request_id=abc-123 method=GET path=/ status=200" in caplog.text
+    assert len(client.get("/").headers["X-Request-ID"]) == 16
