@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from prizes.cli import upgrade_database
 from prizes.core.limits import limiter
+from tests.conftest import Client
 from tests.factories import make_user
 
 
@@ -68,3 +70,41 @@ def test_successful_sign_ins_do_not_count_against_the_account(client, db, limits
     for _ in range(3):
         client.login("owner@example.org")
         client.post_form("/logout")
+
+
+def test_limits_hold_across_workers_through_redis(app, tmp_path):
+    """Two app instances (as two workers or hosts) share one Redis: the limit counts both."""
+    import os
+
+    import redis
+
+    from prizes import create_app
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).flushdb()
+    except redis.RedisError:
+        if os.environ.get("PRIZES_REDIS_REQUIRED"):
+            raise
+        pytest.skip("no Redis on 127.0.0.1:6379 (CI starts one and requires it)")
+    settings = {
+        **{k: v for k, v in app.config.items() if k.isupper()},
+        "REDIS_URL": url,
+        "RATELIMIT_STORAGE_URI": url,
+        "LIMIT_LOGIN_ADDRESS": "3 per minute",
+        # A database of their own: the suite's holds an open transaction.
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'workers.db'}",
+    }
+    workers = [
+        create_app({**settings, "INSTANCE_PATH": str(tmp_path / name)}) for name in ("one", "two")
+    ]
+    with workers[0].app_context():
+        upgrade_database()
+    statuses = []
+    for attempt in range(4):
+        worker = workers[attempt % 2]
+        worker.test_client_class = Client
+        form = {"email": "x@example.org", "password": "wrong password"}
+        statuses.append(worker.test_client().post_form("/login", form).status_code)
+    redis.Redis.from_url(url).flushdb()
+    assert statuses == [422, 422, 422, 429]
