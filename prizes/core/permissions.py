@@ -43,17 +43,22 @@ def roles_required(*roles: Role) -> Callable[[View], View]:
     return decorator
 
 
+def _refuse_unverified() -> Any | None:
+    """Where to send a visitor who is not signed in with a verified email, else None."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_verified:
+        flash(_("Please confirm your email address first."), "warning")
+        return redirect(url_for("accounts.unverified"))
+    return None
+
+
 def verified_required(view: View) -> View:
     """Signed in with a verified email: what every public voter must be."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.is_verified:
-            flash(_("Please confirm your email address first."), "warning")
-            return redirect(url_for("accounts.unverified"))
-        return view(*args, **kwargs)
+        return _refuse_unverified() or view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
 
@@ -68,11 +73,9 @@ def voter_required(view: View) -> View:
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.is_verified:
-            flash(_("Please confirm your email address first."), "warning")
-            return redirect(url_for("accounts.unverified"))
+        refused = _refuse_unverified()
+        if refused is not None:
+            return refused
         if not current_user.has_complete_profile:
             flash(
                 _("Before voting, please tell us your organisation, its type and country."), "info"
