@@ -52,3 +52,8 @@ def test_seed_demo_loads_a_contest_and_prints_the_logins(app, runner, db):
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "demo.voter@example.org" in again.output
     assert runner.invoke(args=["seed-demo"]).exit_code != 0  # never into a database with data
+
+
+def test_create_admin_refuses_a_common_password(runner, db):
+    result = runner.invoke(args=["create-admin", "boss@example.org"], input="password123\n")
+    assert result.exit_code != 0 and "most used" in result.output

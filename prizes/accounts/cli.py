@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 
 from prizes.accounts import services
-from prizes.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from prizes.accounts.passwords import MAX_LENGTH, MIN_LENGTH, is_common
 from prizes.core.clock import now
 from prizes.db import db
 
@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         else:
             password = sys.stdin.readline().rstrip("\r\n")
+        if is_common(password):
+            raise click.ClickException("That password is among the most used ones; choose another.")
         if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
             raise click.ClickException(
                 f"The password must have {MIN_LENGTH} to {MAX_LENGTH} characters."

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -17,6 +20,20 @@ def _hasher() -> PasswordHasher:
         memory_cost=config["ARGON2_MEMORY_COST"],
         parallelism=config["ARGON2_PARALLELISM"],
     )
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("common_passwords.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
+    )
+
+
+def is_common(password: str) -> bool:
+    """True for a password on the shipped list of the most used ones (case ignored)."""
+    return password.strip().lower() in _common_passwords()
 
 
 def hash_password(password: str) -> str:

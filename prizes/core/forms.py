@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
-from prizes.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from prizes.accounts.passwords import MAX_LENGTH, MIN_LENGTH, is_common
 
 
 def options(pairs: Iterable[tuple[Any, Any]], *, blank: Any = None) -> list[SelectChoice]:
@@ -32,7 +32,7 @@ def email_field(label: Any = None) -> EmailField:
 def new_password_fields() -> tuple[PasswordField, PasswordField]:
     password = PasswordField(
         _l("Password"),
-        validators=[InputRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+        validators=[InputRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH), _not_common],
         description=_l("At least %(min)d characters. A passphrase is best.", min=MIN_LENGTH),
         render_kw={"autocomplete": "new-password"},
     )
@@ -42,6 +42,13 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
         render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
+
+
+def _not_common(_form: FlaskForm, field: PasswordField) -> None:
+    if field.data and is_common(field.data):
+        raise ValidationError(
+            _l("This password is among the most used ones; please choose another.")
+        )
 
 
 def form_page(template: str, form: FlaskForm, **context: Any) -> tuple[str, int]:

@@ -217,3 +217,13 @@ def test_mailed_links_ignore_a_forged_host_header(app, db, outbox):
     body = outbox()[0].get_content()
     assert "evil.example" not in body
     assert "http://127.0.0.1:5000/password/reset/" in body
+
+
+def test_common_passwords_are_refused(client, db):
+    for password in ("Password123", "qwertyuiop", "WSISPRIZES"):
+        response = client.post_form(
+            "/register", {"email": "c@example.org", "password": password, "confirm": password}
+        )
+        assert response.status_code == 422
+        assert "among the most used" in response.get_data(as_text=True)
+    assert _count_users(db) == 0
