@@ -43,6 +43,7 @@ serve-prod: migrate
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r prizes
 
 format: install-test
 	$(BIN)/ruff check --fix .

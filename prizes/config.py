@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "PRIZES_"
+ONE_HOUR = 3600
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -46,8 +47,8 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         # Token lifetimes, in seconds.
-        "VERIFY_TOKEN_MAX_AGE": 3 * 24 * 3600,
-        "RESET_TOKEN_MAX_AGE": 3600,
+        "VERIFY_TOKEN_MAX_AGE": 72 * ONE_HOUR,
+        "RESET_TOKEN_MAX_AGE": ONE_HOUR,
         # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
         "ARGON2_TIME_COST": int(env(ENV_PREFIX + "ARGON2_TIME_COST") or 3),
         "ARGON2_MEMORY_COST": int(env(ENV_PREFIX + "ARGON2_MEMORY_COST") or 65536),
