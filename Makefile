@@ -33,7 +33,9 @@ demo: migrate
 	$(FLASK) seed-demo --if-empty
 
 run: demo
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT), with a background worker for mail  (Ctrl+C to stop)"
+	@$(FLASK) worker --workers 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Production: gunicorn with gunicorn.conf.py (PRIZES_BIND, PRIZES_WORKERS, ...), no demo data.

@@ -57,7 +57,10 @@ class IdConverter(IntegerConverter):
 
 
 def register_extensions(app: Flask) -> None:
-    from prizes import models  # noqa: F401  (every table known before the first query)
+    from prizes import (
+        jobs,
+        models,  # noqa: F401  (every table known before the first query)
+    )
     from prizes.accounts import sessions
     from prizes.core import limits
     from prizes.extensions import babel, csrf, db
@@ -65,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     limits.init_app(app)
+    jobs.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     sessions.init_app(app)
 
@@ -129,11 +133,13 @@ def register_security_headers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from prizes.accounts.cli import init_app as init_accounts_cli
     from prizes.cli import init_app as init_db_cli
+    from prizes.cli import init_worker_cli
     from prizes.demo import init_app as init_demo_cli
     from prizes.stocktaking.cli import init_app as init_stocktaking_cli
     from prizes.voting.cli import init_app as init_voting_cli
 
     init_db_cli(app)
+    init_worker_cli(app)
     init_accounts_cli(app)
     init_demo_cli(app)
     init_stocktaking_cli(app)

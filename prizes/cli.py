@@ -63,3 +63,14 @@ def init_app(app: Flask) -> None:
         """Show the revision the database is at."""
         with db.engine.connect() as conn:
             command.current(alembic_config(conn))
+
+
+def init_worker_cli(app: Flask) -> None:
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+    def worker(workers: int) -> None:
+        """Run the background-job worker (mail, fraud checks) until stopped with Ctrl+C."""
+        from prizes.jobs import huey
+
+        click.echo(f"Worker started on {huey.target} with {workers} threads.")
+        huey.create_consumer(workers=workers, worker_type="thread").run()

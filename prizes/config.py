@@ -59,6 +59,8 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _env_flag("RATE_LIMITS", True),
         # Only for bench/: a bare one-INSERT endpoint to compare the vote endpoint with.
         "BENCH_ENDPOINTS": _env_flag("BENCH_ENDPOINTS", False),
+        # Run background jobs at once in the process that queues them (no worker needed).
+        "JOBS_IMMEDIATE": _env_flag("JOBS_IMMEDIATE", False),
         # A registration form sent faster than this is taken for a script.
         "REGISTRATION_MIN_SECONDS": float(env(ENV_PREFIX + "REGISTRATION_MIN_SECONDS") or 3),
     }

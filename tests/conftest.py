@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from prizes import create_app
+from prizes import create_app, jobs
 from prizes.cli import upgrade_database
 from prizes.core.limits import DEFAULT_LIMITS
 from prizes.db import db as database
@@ -99,6 +99,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             # Out of reach for the suite; tests/test_limits.py lowers them where they matter.
             **dict.fromkeys(DEFAULT_LIMITS, "100000 per minute"),
             "REGISTRATION_MIN_SECONDS": 0,
+            "JOBS_IMMEDIATE": True,
         }
     )
     app.test_client_class = Client
@@ -112,6 +113,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 @pytest.fixture(autouse=True)
 def db(app: Flask) -> Iterator[Session]:
     """The test's session, inside a transaction rolled back afterwards; code may commit."""
+    jobs.init_app(app)  # other tests may have made apps of their own, which rebind the queue
     with app.app_context():
         connection = database.engine.connect()
         transaction = connection.begin()

@@ -94,7 +94,9 @@ def make_entry(
     sdgs: tuple[int, ...] = (4,),
     stakeholder_type: StakeholderType = StakeholderType.BUSINESS,
 ) -> StocktakingEntry:
-    organisation = organisation or fake.company()
+    # A number makes the organisation distinct even after normalisation ("Wilson Inc" and
+    # "Wilson LLC" are one organisation to the rules).
+    organisation = organisation or f"{fake.company()} {fake.unique.random_int(1, 10**9)}"
     entry = StocktakingEntry(
         title=title or fake.catch_phrase(),
         organisation=organisation,

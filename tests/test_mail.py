@@ -8,8 +8,10 @@ from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
 from prizes.accounts import services
+from prizes.core.audit import AuditEvent
 from prizes.core.clock import now
 from tests.conftest import PASSWORD
 
@@ -55,4 +57,6 @@ def test_a_failing_mail_server_does_not_undo_the_registration(app, db, monkeypat
     registration = services.register_user(email="down@example.org", password=PASSWORD, now=now())
     db.commit()
     assert registration.user.id is not None
-    assert "mail to down@example.org failed" in caplog.text
+    assert "job deliver_mail failed" in caplog.text
+    failure = db.scalar(select(AuditEvent).where(AuditEvent.action == "job.failed"))
+    assert failure is not None and failure.data["task"] == "deliver_mail"

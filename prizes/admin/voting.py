@@ -15,8 +15,9 @@ from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
 from prizes.core.permissions import roles_required, signed_in_user
 from prizes.db import db
+from prizes.jobs import compute_round_flags
 from prizes.nominations.queries import list_editions
-from prizes.voting import fraud, queries, services
+from prizes.voting import queries, services
 from prizes.voting.forms import InvalidateForm, RoundForm
 from prizes.voting.models import SuspicionFlag, VotingRound
 from prizes.voting.views import results_of
@@ -135,11 +136,8 @@ def flags(round_id: int) -> ResponseReturnValue:
 @bp.route("/<int:round_id>/flags/compute", methods=["POST"])
 def compute_flags(round_id: int) -> ResponseReturnValue:
     voting_round = queries.get_round(round_id) or abort(404)
-    found = fraud.compute_flags(voting_round, now=now())
-    db.session.commit()
-    flash(
-        _("%(count)d patterns found; the open ones need a decision.", count=len(found)), "success"
-    )
+    compute_round_flags(voting_round.id)  # minutes on millions of votes: the worker does it
+    flash(_("The checks are running; the flags appear here as they are found."), "success")
     return redirect(url_for("rounds.flags", round_id=round_id))
 
 

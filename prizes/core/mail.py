@@ -48,9 +48,12 @@ def queue(session: Session, *, to: str, subject: str, template: str, **context: 
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
+    """Hand each message to the job queue, so no request waits on the mail server."""
+    from prizes.jobs import deliver_mail
+
     for message in session.info.pop(_PENDING, []):
         try:
-            deliver(message)
+            deliver_mail(message.to, message.subject, message.body)
         except Exception:  # the user's action stands; the mail is logged as failed
             log.exception("mail to %s failed", message.to)
 

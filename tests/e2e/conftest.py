@@ -55,6 +55,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "ARGON2_MEMORY_COST": 1024,
             "ARGON2_PARALLELISM": 1,
             "REGISTRATION_MIN_SECONDS": 1,
+            "JOBS_IMMEDIATE": True,
         }
     )
     with app.app_context():

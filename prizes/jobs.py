@@ -1,0 +1,109 @@
+"""Background jobs: mail and the fraud checks run in a worker, off the request path.
+
+The queue is Redis when ``PRIZES_REDIS_URL`` is set (every worker and host shares it), else
+a SQLite file in the instance folder, so one machine needs nothing more. The worker is
+``flask --app wsgi worker`` (``make run`` starts one). With ``PRIZES_JOBS_IMMEDIATE=1`` jobs
+run at once in the process that queues them (the tests do this). Failed jobs are retried
+with a growing delay, logged, and recorded in the audit trail, which the secretariat sees.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, has_app_context
+from huey import Huey, signals
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+log = logging.getLogger(__name__)
+
+
+class AppHuey(Huey):
+    """A Huey whose queue is chosen when the app is made, not when this module is imported."""
+
+    target: str | None = None
+    app: Flask | None = None
+
+    def get_storage(self, **kwargs: Any) -> Any:
+        if not self.target:
+            return MemoryStorage(self.name)
+        if self.target.startswith(("redis://", "rediss://", "unix://")):
+            return RedisStorage(self.name, url=self.target)
+        return SqliteStorage(self.name, filename=self.target)
+
+    def bind(self, app: Flask, target: str, *, immediate: bool) -> None:
+        self.app, self.target = app, target
+        self._immediate = immediate
+        self.storage = self.create_storage()
+
+
+huey = AppHuey("prizes")
+
+
+def init_app(app: Flask) -> None:
+    target = app.config.get("REDIS_URL") or str(Path(app.instance_path) / "jobs.db")
+    huey.bind(app, target, immediate=bool(app.config.get("JOBS_IMMEDIATE")))
+
+
+def _context() -> Any:
+    """The app context a job runs in: the caller's when it runs at once, else the worker's."""
+    if has_app_context():
+        return nullcontext()
+    if huey.app is None:
+        raise RuntimeError("jobs used before prizes.jobs.init_app")
+    return huey.app.app_context()
+
+
+@huey.task(retries=5, retry_delay=30, retry_backoff=2)
+def deliver_mail(to: str, subject: str, body: str) -> None:
+    from prizes.core.mail import Message, deliver
+
+    with _context():
+        deliver(Message(to=to, subject=subject, body=body))
+
+
+@huey.task(retries=2, retry_delay=60)
+def compute_round_flags(round_id: int) -> int:
+    from prizes.core.clock import now
+    from prizes.db import db
+    from prizes.voting.fraud import compute_flags
+    from prizes.voting.models import VotingRound
+
+    with _context():
+        voting_round = db.session.get(VotingRound, round_id)
+        if voting_round is None:
+            return 0
+        flags = compute_flags(voting_round, now=now())
+        db.session.commit()
+        return len(flags)
+
+
+@huey.signal(signals.SIGNAL_ERROR)
+def _record_failure(signal: str, task: Any, exc: BaseException | None = None) -> None:
+    """Keep failures where the secretariat looks: the log and the audit trail."""
+    log.error("job %s failed (retries left: %s): %r", task.name, task.retries, exc)
+    try:
+        from flask import current_app
+
+        from prizes.core import audit
+
+        with _context():
+            # A session of its own: the caller's may be mid-commit when a job runs at once.
+            session = current_app.extensions["prizes.db"].session_factory()
+            audit.record(
+                session,
+                "job.failed",
+                actor=None,
+                task=task.name,
+                retries_left=task.retries,
+                error=repr(exc)[:500],
+            )
+            try:
+                session.commit()
+            finally:
+                session.close()
+    except Exception:  # the failure is logged above; never let the record of it crash the worker
+        log.exception("could not record the failure of job %s", task.name)
