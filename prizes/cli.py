@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
@@ -57,6 +58,25 @@ def init_app(app: Flask) -> None:
         """Write a new migration from the difference between the models and the database."""
         with db.engine.begin() as conn:
             command.revision(alembic_config(conn), message=message, autogenerate=True)
+
+    @db_group.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, writable=True))
+    def backup(target: str) -> None:
+        """Copy the SQLite database to TARGET while the site runs (consistent, WAL included).
+
+        For PostgreSQL use pg_dump (see docs/deploy.md).
+        """
+        if db.engine.url.get_backend_name() != "sqlite":
+            raise click.ClickException("For PostgreSQL, use pg_dump (see docs/deploy.md).")
+        source = sqlite3.connect(db.engine.url.database or "")
+        copy = sqlite3.connect(target)
+        try:
+            with copy:
+                source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        click.echo(f"Backed up to {target}.")
 
     @db_group.command("current")
     def current() -> None:
