@@ -57,3 +57,17 @@ def test_seed_demo_loads_a_contest_and_prints_the_logins(app, runner, db):
 def test_create_admin_refuses_a_common_password(runner, db):
     result = runner.invoke(args=["create-admin", "boss@example.org"], input="password123\n")
     assert result.exit_code != 0 and "most used" in result.output
+
+
+def test_db_backup_copies_the_sqlite_database(runner, db, tmp_path):
+    import sqlite3
+
+    target = tmp_path / "copy.db"
+    result = runner.invoke(args=["db", "backup", str(target)])
+    if db.get_bind().dialect.name != "sqlite":
+        assert result.exit_code != 0 and "pg_dump" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    copy = sqlite3.connect(target)
+    assert copy.execute("select count(*) from categories").fetchone()[0] == 18
+    copy.close()
