@@ -7,14 +7,10 @@ of its own in that PostgreSQL database, dropped at the end.
 
 from __future__ import annotations
 
-import http.client
-import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -26,6 +22,7 @@ from prizes.core.limits import DEFAULT_LIMITS
 from prizes.db import db
 from prizes.voting.models import Vote
 from tests.conftest import PASSWORD, TEST_DATABASE_URL
+from tests.live import Browser
 
 SCHEMA = "concurrency_test"
 REQUESTS = 50
@@ -85,38 +82,6 @@ def _contest(app: Any) -> tuple[int, int, int, str]:
         voter = make_user()
         db.session.commit()
         return voting_round.id, nominations[0].id, nominations[1].id, voter.email
-
-
-class Browser:
-    """Just enough of a browser: a cookie jar and form posts, over plain HTTP."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(
-        self, method: str, path: str, form: dict[str, Any] | None = None
-    ) -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        page = response.read().decode()
-        connection.close()
-        return response.status, page
-
-    def token(self, path: str) -> str:
-        _status, page = self.request("GET", path)
-        match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
-        assert match, page[:500]
-        return match.group(1)
 
 
 def test_fifty_simultaneous_votes_store_exactly_one(server):
