@@ -202,3 +202,25 @@ def test_the_secretariat_invalidates_and_advances(client, db, contest, login_as)
     client.post_form(f"/admin/rounds/{contest.voting_round.id}/advance")
     db.refresh(contest.voting_round)
     assert contest.voting_round.finalised_at is not None
+
+
+def test_the_ballot_page_costs_the_same_for_any_number_of_projects(client, db, count_queries):
+    from prizes.core.vocabulary import ActionLine
+    from tests.factories import make_edition, make_entry, make_nomination, make_round
+
+    def ballot_queries(size: int) -> int:
+        edition = make_edition()
+        nominations = [
+            make_nomination(edition=edition, entry=make_entry(action_lines=(ActionLine.C4,)))
+            for _ in range(size)
+        ]
+        voting_round = make_round(edition=edition, nominations=nominations)
+        db.commit()
+        with count_queries() as statements:
+            assert client.get(f"/vote/{voting_round.id}/1").status_code == 200
+        return len(statements)
+
+    voter = make_user()
+    db.commit()
+    client.login(voter.email, PASSWORD)
+    assert ballot_queries(3) == ballot_queries(60)
