@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -101,6 +110,7 @@ def login() -> ResponseReturnValue:
             flash(error.message, "error")
             return form_page("accounts/login.html", form)
         db.session.commit()
+        session.clear()  # a fresh session at sign-in: nothing set before it carries over
         login_user(user, remember=form.remember.data)
         target = request.args.get("next")
         return redirect(target if is_safe_next(target) else url_for("contest.home"))

@@ -227,3 +227,13 @@ def test_common_passwords_are_refused(client, db):
         assert response.status_code == 422
         assert "among the most used" in response.get_data(as_text=True)
     assert _count_users(db) == 0
+
+
+def test_signing_in_starts_a_fresh_session(client, db):
+    make_user(email="fresh@example.org")
+    db.commit()
+    with client.session_transaction() as before:
+        before["planted"] = "by someone else"
+    client.login("fresh@example.org")
+    with client.session_transaction() as after:
+        assert "planted" not in after and after["_user_id"]
