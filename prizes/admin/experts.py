@@ -15,7 +15,7 @@ from prizes.contest.queries import get_current_edition, list_categories
 from prizes.core import audit
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
-from prizes.core.forms import form_page, options
+from prizes.core.forms import form_page, options, refused
 from prizes.core.permissions import roles_required, signed_in_user
 from prizes.db import db
 from prizes.nominations.queries import get_nomination, list_editions
@@ -247,9 +247,7 @@ def decide(edition_id: int, category_id: int) -> ResponseReturnValue:
             now=now(),
         )
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template("admin/decision.html", form=form, **context), error.status_code
+        return refused(error, "admin/decision.html", form=form, **context)
     db.session.commit()
     flash(_("The decision is recorded."), "success")
     return redirect(url_for("experts.decide", edition_id=edition_id, category_id=category_id))

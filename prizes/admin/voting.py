@@ -12,7 +12,7 @@ from prizes.accounts.models import Role
 from prizes.contest.models import Edition
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
-from prizes.core.forms import form_page
+from prizes.core.forms import form_page, refused
 from prizes.core.permissions import roles_required, signed_in_user
 from prizes.db import db
 from prizes.jobs import compute_round_flags
@@ -56,11 +56,7 @@ def create(edition_id: int) -> ResponseReturnValue:
             by=signed_in_user(),
         )
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template(
-            "admin/round_form.html", form=form, edition=edition
-        ), error.status_code
+        return refused(error, "admin/round_form.html", form=form, edition=edition)
     db.session.commit()
     flash(_("The round is set up with its ballot."), "success")
     return redirect(url_for("rounds.detail", round_id=voting_round.id))

@@ -24,7 +24,7 @@ from prizes.contest.queries import (
 )
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
-from prizes.core.forms import form_page
+from prizes.core.forms import form_page, refused
 from prizes.core.permissions import roles_required, signed_in_user
 from prizes.core.vocabulary import country_choices
 from prizes.db import db
@@ -117,9 +117,7 @@ def start(entry_id: int) -> ResponseReturnValue:
         )
         _save(nomination, form)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template(FORM, form=form, **context), error.status_code
+        return refused(error, FORM, form=form, **context)
     db.session.commit()
     return _after_save(nomination)
 
@@ -149,9 +147,7 @@ def edit(nomination_id: int) -> ResponseReturnValue:
     try:
         _save(nomination, form)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template(FORM, form=form, **context), error.status_code
+        return refused(error, FORM, form=form, **context)
     db.session.commit()
     return _after_save(nomination)
 

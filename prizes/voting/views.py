@@ -23,6 +23,7 @@ from prizes.contest.models import Category
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.exports import csv_response
+from prizes.core.forms import refused
 from prizes.core.limits import account_key, limiter, setting
 from prizes.core.network import keyed_hash, network_hash
 from prizes.core.permissions import signed_in_user, verified_required, voter_required
@@ -113,9 +114,7 @@ def category(round_id: int, position: int) -> ResponseReturnValue:
             client=_client_traits(),
         )
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template("voting/category.html", form=form, **context), error.status_code
+        return refused(error, "voting/category.html", form=form, **context)
     db.session.commit()
     flash(_("Your vote is recorded. Receipt: %(code)s", code=vote.receipt_code), "success")
     state.votes[chosen_category.id] = vote
