@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from prizes.accounts.models import Role, User
 from prizes.contest.models import Category, Edition
 from prizes.core import audit, mail
+from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError, NotAllowed
 from prizes.core.urls import external_url
 from prizes.db import db
@@ -155,6 +156,7 @@ def update_nomination(
         nomination.organisation_key = nomination.entry.organisation_key
         _flush_place(nomination)  # before the rule checks' queries flush it unguarded
         _require_rules(nomination)
+    bump_after_commit(db.session, "catalogue")
     audit.record(db.session, "nomination.updated", actor=by, target=nomination)
 
 
@@ -182,6 +184,7 @@ def withdraw_nomination(nomination: Nomination, *, by: User, now: datetime) -> N
     _check_editable(nomination, by, now)
     nomination.status = NominationStatus.WITHDRAWN
     nomination.status_reason = None
+    bump_after_commit(db.session, "catalogue")
     audit.record(db.session, "nomination.withdrawn", actor=by, target=nomination)
 
 
@@ -282,6 +285,7 @@ def review_nomination(
     nomination.status = outcome
     nomination.status_reason = reason
     nomination.updated_at = now
+    bump_after_commit(db.session, "catalogue")
     audit.record(db.session, REVIEW_OUTCOMES[outcome], actor=by, target=nomination, reason=reason)
     mail.queue(
         db.session,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from prizes.accounts.models import Role, User
 from prizes.contest.models import Edition
 from prizes.core import audit
+from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError, NotAllowed
 from prizes.core.vocabulary import ActionLine, StakeholderType
 from prizes.db import db
@@ -79,6 +80,7 @@ def update_entry(entry: StocktakingEntry, fields: EntryFields, *, by: User, now:
         raise EntryLocked()
     fill_entry(entry, fields, now=now)
     db.session.flush()
+    bump_after_commit(db.session, "catalogue")  # ballots show the entry's title and organisation
     audit.record(db.session, "entry.updated", actor=by, target=entry)
 
 

@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from prizes.core.clock import GENEVA
 from prizes.core.forms import options
-from prizes.nominations.models import Nomination
+from prizes.voting.queries import BallotItem
 
 
 class VoteForm(FlaskForm):
@@ -24,9 +24,9 @@ class VoteForm(FlaskForm):
         _l("Your choice"), validators=[InputRequired(message=_l("Choose a project."))]
     )
 
-    def __init__(self, *args: object, nominations: list[Nomination], **kwargs: object) -> None:
+    def __init__(self, *args: object, nominations: list[BallotItem], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.nomination.choices = options((n.id, n.entry.title) for n in nominations)
+        self.nomination.choices = options((n.id, n.title) for n in nominations)
 
 
 class ReceiptForm(FlaskForm):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from prizes.contest.models import Category
+from prizes.core.cache import cached
 from prizes.db import db
 from prizes.nominations.models import Nomination
 from prizes.stocktaking.models import StocktakingEntry
@@ -82,16 +83,44 @@ def ballot_categories(round_id: int) -> list[tuple[Category, int]]:
     return [(category, count) for category, count in rows]
 
 
-def ballot(round_id: int, category_id: int) -> list[Nomination]:
-    """The nominations on the ballot in one category, with what the ballot shows."""
-    return list(
-        db.session.scalars(
-            select(Nomination)
-            .join(BallotEntry, BallotEntry.nomination_id == Nomination.id)
-            .where(BallotEntry.round_id == round_id, BallotEntry.category_id == category_id)
-            .options(joinedload(Nomination.entry).selectinload(StocktakingEntry.action_lines))
+@dataclass(frozen=True)
+class BallotItem:
+    """What the ballot shows of one nomination (plain values, so it can be cached)."""
+
+    id: int
+    title: str
+    organisation: str
+    country: str
+    short_description: str
+
+
+def ballot(round_id: int, category_id: int) -> list[BallotItem]:
+    """The nominations on the ballot in one category: the most read page of the contest,
+    cached (with Redis) until the stocktaking or a nomination changes."""
+    return [
+        BallotItem(**item)
+        for item in cached(
+            "catalogue", f"ballot:{round_id}:{category_id}", lambda: _ballot(round_id, category_id)
         )
+    ]
+
+
+def _ballot(round_id: int, category_id: int) -> list[dict[str, object]]:
+    rows = db.session.execute(
+        select(
+            Nomination.id,
+            StocktakingEntry.title,
+            StocktakingEntry.organisation,
+            StocktakingEntry.country,
+            Nomination.short_description,
+        )
+        .join(BallotEntry, BallotEntry.nomination_id == Nomination.id)
+        .join(StocktakingEntry, StocktakingEntry.id == Nomination.entry_id)
+        .where(BallotEntry.round_id == round_id, BallotEntry.category_id == category_id)
+        .order_by(Nomination.id)
     )
+    keys = ("id", "title", "organisation", "country", "short_description")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def votes_in_round(round_id: int, voter_id: int) -> list[Vote]:
@@ -142,8 +171,17 @@ def tally(voting_round: VotingRound) -> dict[int, dict[int, int]]:
     """Valid votes per category and nomination: {category_id: {nomination_id: votes}}.
 
     With the round's complete-ballot rule, only voters with a valid vote in every category
-    on the ballot count.
+    on the ballot count. Cached (with Redis) until a vote is cast or invalidated.
     """
+    key = f"counts:complete={voting_round.requires_complete_ballot}"
+    stored = cached(f"tally:{voting_round.id}", key, lambda: _count_votes(voting_round), ttl=600)
+    return defaultdict(
+        dict,
+        {int(c): {int(n): votes for n, votes in row.items()} for c, row in stored.items()},
+    )
+
+
+def _count_votes(voting_round: VotingRound) -> dict[str, dict[str, int]]:
     query = (
         select(Vote.category_id, Vote.nomination_id, func.count())
         .where(Vote.round_id == voting_round.id, Vote.status == VoteStatus.VALID)
@@ -158,9 +196,9 @@ def tally(voting_round: VotingRound) -> dict[int, dict[int, int]]:
             .having(func.count() == categories)
         )
         query = query.where(Vote.voter_id.in_(complete_voters))
-    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
     for category_id, nomination_id, votes in db.session.execute(query):
-        counts[category_id][nomination_id] = votes
+        counts[str(category_id)][str(nomination_id)] = votes
     return counts
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from prizes.accounts.models import User
 from prizes.contest.models import Edition
 from prizes.core import audit, mail
+from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError
 from prizes.core.urls import external_url
 from prizes.db import db
@@ -138,6 +139,7 @@ def cast_vote(
     vote_id = db.session.execute(statement).scalar()
     if vote_id is None:
         raise AlreadyVoted()
+    bump_after_commit(db.session, f"tally:{voting_round.id}")
     return db.session.get_one(Vote, vote_id)
 
 
@@ -186,6 +188,7 @@ def invalidate_votes(votes: Sequence[Vote], *, by: User, reason: str, now: datet
         )
         .execution_options(synchronize_session="fetch")
     )
+    bump_after_commit(db.session, *{f"tally:{vote.round_id}" for vote in votes})
     audit.record(
         db.session, "votes.invalidated", actor=by, target=None, vote_ids=ids, reason=reason
     )
@@ -276,6 +279,7 @@ def advance_round(voting_round: VotingRound, *, by: User, now: datetime) -> dict
         .execution_options(synchronize_session=False)
     )
     voting_round.finalised_at = now
+    bump_after_commit(db.session, "catalogue", f"tally:{voting_round.id}")
     audit.record(
         db.session,
         "round.advanced",

@@ -1,0 +1,98 @@
+"""The Redis cache of hot reads: hits, and no stale data after the writes that change it."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+import redis
+
+from prizes.accounts.models import Role
+from prizes.core.clock import now
+from prizes.stocktaking import services as stocktaking
+from prizes.stocktaking.forms import EntryForm
+from prizes.voting import queries, services
+from tests.factories import make_user
+
+URL = "redis://127.0.0.1:6379/13"
+
+
+@pytest.fixture
+def redis_cache(app, monkeypatch):
+    try:
+        redis.Redis.from_url(URL, socket_timeout=1).flushdb()
+    except redis.RedisError:
+        if os.environ.get("PRIZES_REDIS_REQUIRED"):
+            raise
+        pytest.skip("no Redis on 127.0.0.1:6379 (CI starts one and requires it)")
+    monkeypatch.setitem(app.config, "REDIS_URL", URL)
+    yield
+    redis.Redis.from_url(URL).flushdb()
+
+
+def _vote(contest, index=0, voter=None):
+    nomination = contest.ballot[4][index]
+    services.cast_vote(
+        contest.voting_round,
+        category_id=nomination.category_id,
+        nomination_id=nomination.id,
+        voter=voter or make_user(),
+        now=now(),
+        client=services.ClientTraits(),
+    )
+
+
+def test_the_tally_is_cached_until_a_vote_changes_it(db, contest, redis_cache, count_queries):
+    _vote(contest)
+    db.commit()
+    category = contest.category_id(4)
+    first = queries.tally(contest.voting_round)
+    with count_queries() as statements:
+        again = queries.tally(contest.voting_round)
+    assert again == first and statements == []  # served from Redis
+    _vote(contest, 1)
+    db.commit()
+    assert sum(queries.tally(contest.voting_round)[category].values()) == 2
+
+
+def test_an_invalidation_is_seen_at_once(db, contest, redis_cache):
+    voter = make_user()
+    _vote(contest, 0, voter)
+    db.commit()
+    assert queries.tally(contest.voting_round)[contest.category_id(4)]
+    vote = queries.votes_in_round(contest.voting_round.id, voter.id)[0]
+    admin = make_user(roles=(Role.SECRETARIAT,))
+    services.invalidate_votes([vote], by=admin, reason="Burst", now=now())
+    db.commit()
+    assert queries.tally(contest.voting_round).get(contest.category_id(4), {}) == {}
+
+
+def test_the_ballot_is_cached_until_the_stocktaking_changes(
+    app, db, contest, redis_cache, count_queries
+):
+    category = contest.category_id(4)
+    before = queries.ballot(contest.voting_round.id, category)
+    with count_queries() as statements:
+        assert queries.ballot(contest.voting_round.id, category) == before
+    assert statements == []
+    entry = contest.ballot[4][0].entry
+    admin = make_user(roles=(Role.SECRETARIAT,))
+    with app.test_request_context():
+        form = EntryForm(
+            data={**EntryForm.data_of(entry), "title": "Renamed by the secretariat"}, countries=[]
+        )
+        stocktaking.update_entry(entry, form.fields(), by=admin, now=now())
+    db.commit()
+    titles = {item.title for item in queries.ballot(contest.voting_round.id, category)}
+    assert "Renamed by the secretariat" in titles
+
+
+def test_a_cache_that_is_down_does_not_take_the_page_down(app, db, contest, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{closed}/0")
+    _vote(contest)
+    db.commit()
+    assert sum(queries.tally(contest.voting_round)[contest.category_id(4)].values()) == 1
