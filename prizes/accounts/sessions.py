@@ -6,10 +6,16 @@ older session cookie and remember-me cookie load nobody.
 
 from __future__ import annotations
 
-from flask import Flask
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
 
 from prizes.accounts.models import User
+from prizes.core.clock import now
 from prizes.db import db
 from prizes.extensions import login_manager
 
@@ -21,6 +27,10 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    app.config.setdefault("SESSION_IDLE_MINUTES", 60)
+    app.config.setdefault("SESSION_ABSOLUTE_HOURS", 12)
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=30))
+    app.before_request(enforce_timeouts)
 
 
 def load_user(session_id: str) -> User | None:
@@ -31,3 +41,40 @@ def load_user(session_id: str) -> User | None:
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user
+
+
+def start_session(remember: bool, moment: datetime) -> None:
+    """Mark when the sign-in happened; called right after ``login_user``."""
+    session["signed_in_at"] = session["seen_at"] = int(moment.timestamp())
+    session["remember"] = remember
+
+
+def _expired(moment: datetime) -> bool:
+    """A session without "keep me signed in" ends after a spell of inactivity, and any
+    session after the absolute lifetime (a remembered one lives as long as its cookie)."""
+    if session.get("remember"):
+        return False
+    config = current_app.config
+    now_ts = int(moment.timestamp())
+    idle = now_ts - int(session.get("seen_at", now_ts))
+    age = now_ts - int(session.get("signed_in_at", now_ts))
+    return (
+        idle > config["SESSION_IDLE_MINUTES"] * 60 or age > config["SESSION_ABSOLUTE_HOURS"] * 3600
+    )
+
+
+def enforce_timeouts() -> ResponseReturnValue | None:
+    if not current_user.is_authenticated or request.path.startswith("/static/"):
+        return None
+    moment = now()
+    if _expired(moment):
+        logout_user()
+        session.clear()
+        flash(
+            _("You were signed out after a while without activity. Please sign in again."), "info"
+        )
+        return redirect(
+            url_for("accounts.login", next=request.path if request.method == "GET" else None)
+        )
+    session["seen_at"] = int(moment.timestamp())
+    return None

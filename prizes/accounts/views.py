@@ -18,6 +18,7 @@ from flask_login import current_user, login_user, logout_user
 
 from prizes.accounts import services
 from prizes.accounts.forms import EmailForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm
+from prizes.accounts.sessions import start_session
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
@@ -112,6 +113,7 @@ def login() -> ResponseReturnValue:
         db.session.commit()
         session.clear()  # a fresh session at sign-in: nothing set before it carries over
         login_user(user, remember=form.remember.data)
+        start_session(form.remember.data, now())
         target = request.args.get("next")
         return redirect(target if is_safe_next(target) else url_for("contest.home"))
     return form_page("accounts/login.html", form)

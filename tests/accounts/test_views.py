@@ -237,3 +237,27 @@ def test_signing_in_starts_a_fresh_session(client, db):
     client.login("fresh@example.org")
     with client.session_transaction() as after:
         assert "planted" not in after and after["_user_id"]
+
+
+def test_sessions_end_after_inactivity_and_after_their_lifetime(app, client, db):
+    make_user(email="idle@example.org")
+    db.commit()
+    client.login("idle@example.org")
+    assert client.get("/account").status_code == 200
+    with client.session_transaction() as stored:
+        stored["seen_at"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 5
+    response = client.get("/account")
+    assert response.status_code == 302 and "/login" in response.location
+    client.login("idle@example.org")
+    with client.session_transaction() as stored:
+        stored["signed_in_at"] -= app.config["SESSION_ABSOLUTE_HOURS"] * 3600 + 5
+    assert client.get("/account").status_code == 302
+
+
+def test_a_remembered_session_survives_inactivity(app, client, db):
+    make_user(email="kept@example.org")
+    db.commit()
+    client.post_form("/login", {"email": "kept@example.org", "password": PASSWORD, "remember": "y"})
+    with client.session_transaction() as stored:
+        stored["seen_at"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 5
+    assert client.get("/account").status_code == 200
