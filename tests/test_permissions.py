@@ -32,6 +32,8 @@ ROUTES = {
     "accounts.unverified": ("/verify", PUBLIC),
     "accounts.forgot_password": ("/password/forgot", PUBLIC),
     "accounts.profile": ("/account", SIGNED_IN),
+    "accounts.change_password": ("/account/password", SIGNED_IN),
+    "accounts.change_email": ("/account/email", SIGNED_IN),
     "voting.my_votes": ("/vote/mine", VERIFIED),
     "stocktaking.mine": ("/projects/mine", only("stakeholder")),
     "stocktaking.search": ("/projects/", PUBLIC),
@@ -96,6 +98,7 @@ NOT_PAGES = {
     "accounts.logout",
     "accounts.reset_password",
     "accounts.become_stakeholder",
+    "accounts.confirm_email_change",
     "admin.change_role",
     "admin.change_status",
 }

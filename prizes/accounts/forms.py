@@ -64,6 +64,26 @@ class ResetPasswordForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
+class ChangePasswordForm(FlaskForm):
+    """A fresh proof of the current password before a change that locks others out."""
+
+    current = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = new_password_fields()
+
+
+class ChangeEmailForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    email = email_field(_l("New email address"))
+
+
 class ProfileForm(FlaskForm):
     """What the real contest asks of every voter before the first vote."""
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from prizes.accounts.emails import canonical_email, is_disposable
@@ -184,6 +185,79 @@ def change_password(user: User, *, password: str) -> None:
     user.password_hash = hash_password(password)
     user.session_version += 1
     audit.record(db.session, "user.password_changed", actor=user, target=user)
+
+
+class WrongPassword(DomainError):
+    status_code = 422
+    message = _l("The current password is not right.")
+
+
+def change_password_checked(user: User, *, current: str, password: str) -> None:
+    """Change the password after checking the current one; other sessions end."""
+    if not verify_password(user.password_hash, current):
+        raise WrongPassword()
+    change_password(user, password=password)
+
+
+CHANGE_EMAIL = "change-email"
+
+
+def request_email_change(user: User, *, current: str, new_email: str) -> None:
+    """Mail a confirmation link to the new address; nothing changes until it is opened.
+
+    The answer is the same whether or not the new address is free, so this cannot be used
+    to find out who has an account.
+    """
+    if not verify_password(user.password_hash, current):
+        raise WrongPassword()
+    if is_disposable(new_email):
+        raise DisposableEmail()
+    if get_user_by_email(new_email) is not None:
+        return
+    token = _email_serializer().dumps(
+        {"id": user.id, "email": new_email.strip(), "fp": _reset_state(user)}
+    )
+    mail.queue(
+        db.session,
+        to=new_email.strip(),
+        subject=str(_l("Confirm your new email address")),
+        template="verify_email",
+        verify_url=external_url("accounts.confirm_email_change", token=token),
+        hours=current_app.config["VERIFY_TOKEN_MAX_AGE"] // 3600,
+    )
+
+
+def confirm_email_change(token: str) -> User:
+    """Move the account to the confirmed new address and tell the old one."""
+    try:
+        payload = _email_serializer().loads(
+            token, max_age=current_app.config["VERIFY_TOKEN_MAX_AGE"]
+        )
+    except BadData as error:
+        raise InvalidToken("bad or expired") from error
+    user = db.session.get(User, payload.get("id"))
+    if user is None or payload.get("fp") != _reset_state(user):
+        raise InvalidToken("used or unknown")
+    if get_user_by_email(payload["email"]) is not None:
+        raise InvalidToken("address taken meanwhile")
+    old = user.email
+    user.email = payload["email"]
+    user.email_canonical = canonical_email(payload["email"])
+    user.session_version += 1  # the fingerprint changes too: the link works once
+    mail.queue(
+        db.session,
+        to=old,
+        subject=str(_l("Your WSIS Prizes account has a new email address")),
+        template="email_changed",
+        new_email=user.email,
+        reset_url=external_url("accounts.forgot_password"),
+    )
+    audit.record(db.session, "user.email_changed", actor=user, target=user)
+    return user
+
+
+def _email_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="prizes." + CHANGE_EMAIL)
 
 
 def update_profile(

@@ -17,7 +17,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from prizes.accounts import services
-from prizes.accounts.forms import EmailForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm
+from prizes.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    EmailForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from prizes.accounts.sessions import start_session
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
@@ -187,3 +195,55 @@ def become_stakeholder() -> ResponseReturnValue:
     db.session.commit()
     flash(_("You can now add projects and nominate them."), "success")
     return redirect(url_for("stocktaking.mine"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return form_page("accounts/change_password.html", form)
+    user = signed_in_user()
+    try:
+        services.change_password_checked(
+            user, current=form.current.data, password=form.password.data
+        )
+    except DomainError as error:
+        form.current.errors.append(error.message)
+        return form_page("accounts/change_password.html", form)
+    db.session.commit()
+    login_user(user)  # this device stays signed in under the new session version
+    start_session(False, now())
+    flash(_("Your password is changed; other devices are signed out."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+def change_email() -> ResponseReturnValue:
+    form = ChangeEmailForm()
+    if not form.validate_on_submit():
+        return form_page("accounts/change_email.html", form)
+    try:
+        services.request_email_change(
+            signed_in_user(), current=form.current.data, new_email=form.email.data
+        )
+    except DomainError as error:
+        field = form.current if isinstance(error, services.WrongPassword) else form.email
+        field.errors.append(error.message)
+        return form_page("accounts/change_email.html", form)
+    db.session.commit()
+    return render_template(CHECK_MAIL, email=form.email.data)
+
+
+@bp.route("/account/email/<token>")
+def confirm_email_change(token: str) -> ResponseReturnValue:
+    try:
+        services.confirm_email_change(token)
+    except InvalidToken:
+        flash(_("That link is expired or was already used."), "error")
+        return redirect(url_for("accounts.profile"))
+    db.session.commit()
+    logout_user()
+    flash(_("Your email address is changed. Please sign in with the new one."), "success")
+    return redirect(url_for("accounts.login"))

@@ -261,3 +261,52 @@ def test_a_remembered_session_survives_inactivity(app, client, db):
     with client.session_transaction() as stored:
         stored["seen_at"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 5
     assert client.get("/account").status_code == 200
+
+
+def test_changing_the_password_needs_the_current_one_and_signs_out_other_devices(app, client, db):
+    make_user(email="change@example.org")
+    db.commit()
+    other = app.test_client()
+    other.login("change@example.org")
+    client.login("change@example.org")
+    new = "a completely new passphrase"
+    wrong = client.post_form(
+        "/account/password", {"current": "not it at all", "password": new, "confirm": new}
+    )
+    assert wrong.status_code == 422 and "current password is not right" in wrong.get_data(
+        as_text=True
+    )
+    done = client.post_form(
+        "/account/password", {"current": PASSWORD, "password": new, "confirm": new}
+    )
+    assert done.status_code == 302
+    assert client.get("/account").status_code == 200  # this device stays in
+    assert other.get("/account").status_code == 302  # the other is out
+    client.post_form("/logout")
+    client.login("change@example.org", new)
+
+
+def test_changing_the_email_goes_through_a_link_to_the_new_address(client, db, outbox):
+    user = make_user(email="old@example.org")
+    make_user(email="taken@example.org")
+    db.commit()
+    client.login("old@example.org")
+    wrong = client.post_form(
+        "/account/email", {"current": "nope nope nope", "email": "new@example.org"}
+    )
+    assert wrong.status_code == 422
+    taken = client.post_form("/account/email", {"current": PASSWORD, "email": "taken@example.org"})
+    assert taken.status_code == 200 and outbox() == []  # same answer, nothing sent
+    client.post_form("/account/email", {"current": PASSWORD, "email": "new@example.org"})
+    [message] = outbox()
+    assert message["To"] == "new@example.org"
+    db.refresh(user)
+    assert user.email == "old@example.org"  # nothing changes before the link is opened
+    link = _link(message)
+    assert client.get(link).status_code == 302
+    db.refresh(user)
+    assert user.email == "new@example.org"
+    assert any(m["To"] == "old@example.org" for m in outbox())  # the old address is told
+    assert "expired or was already used" in client.get(link, follow_redirects=True).get_data(
+        as_text=True
+    )
