@@ -1,6 +1,6 @@
 """Imports every model so that ``Base.metadata`` is complete (Alembic and tests read it)."""
 
-from prizes.accounts.models import LoginEvent, Role, User, UserRole
+from prizes.accounts.models import LoginEvent, RecoveryCode, Role, User, UserRole
 from prizes.contest.models import Category, Edition
 from prizes.core.audit import AuditEvent
 from prizes.nominations.models import Nomination, NominationSdgLink
@@ -29,6 +29,7 @@ __all__ = [
     "LoginEvent",
     "Nomination",
     "NominationSdgLink",
+    "RecoveryCode",
     "Role",
     "RubricCriterion",
     "Score",

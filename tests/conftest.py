@@ -100,6 +100,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             **dict.fromkeys(DEFAULT_LIMITS, "100000 per minute"),
             "REGISTRATION_MIN_SECONDS": 0,
             "JOBS_IMMEDIATE": True,
+            # Two-factor sign-in has its own tests (tests/accounts/test_two_factor.py).
+            "REQUIRE_TWO_FACTOR_ROLES": (),
         }
     )
     app.test_client_class = Client

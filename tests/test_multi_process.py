@@ -124,8 +124,9 @@ def _contest(env: dict[str, str]) -> tuple[int, int, str]:
         nomination = make_nomination(edition=edition)
         voting_round = make_round(edition=edition, nominations=[nomination])
         voter = make_user()
-        db.session.commit()
         result = voting_round.id, nomination.id, voter.email
+        db.session.commit()
+        db.session.close()
         db.engine.dispose()
     return result
 

@@ -34,6 +34,7 @@ ROUTES = {
     "accounts.profile": ("/account", SIGNED_IN),
     "accounts.change_password": ("/account/password", SIGNED_IN),
     "accounts.change_email": ("/account/email", SIGNED_IN),
+    "accounts.two_factor_setup": ("/account/two-factor", SIGNED_IN),
     "voting.my_votes": ("/vote/mine", VERIFIED),
     "stocktaking.mine": ("/projects/mine", only("stakeholder")),
     "stocktaking.search": ("/projects/", PUBLIC),
@@ -99,6 +100,8 @@ NOT_PAGES = {
     "accounts.reset_password",
     "accounts.become_stakeholder",
     "accounts.confirm_email_change",
+    "accounts.login_code",
+    "accounts.two_factor_qr",
     "admin.change_role",
     "admin.change_status",
 }

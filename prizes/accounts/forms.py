@@ -64,6 +64,14 @@ class ResetPasswordForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[InputRequired(), Length(min=6, max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"},
+    )
+
+
 class ChangePasswordForm(FlaskForm):
     """A fresh proof of the current password before a change that locks others out."""
 

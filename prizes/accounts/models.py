@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from prizes.core.clock import now
@@ -34,6 +34,12 @@ class User(UserMixin, Base):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on logout-everywhere, password change and disable: old sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    # Two-factor sign-in (TOTP): the shared secret, when it was turned on, and the last time
+    # step used, so that one code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     organisation_name: Mapped[str | None] = mapped_column(String(200))
     organisation_type: Mapped[StakeholderType | None] = mapped_column(
@@ -85,6 +91,17 @@ class UserRole(Base):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the second factor when the phone is lost."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LoginEvent(Base):

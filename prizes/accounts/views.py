@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -16,16 +18,18 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from prizes.accounts import services
+from prizes.accounts import services, two_factor
 from prizes.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    CodeForm,
     EmailForm,
     LoginForm,
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
 )
+from prizes.accounts.models import User
 from prizes.accounts.sessions import start_session
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
@@ -120,11 +124,115 @@ def login() -> ResponseReturnValue:
             return form_page("accounts/login.html", form)
         db.session.commit()
         session.clear()  # a fresh session at sign-in: nothing set before it carries over
-        login_user(user, remember=form.remember.data)
-        start_session(form.remember.data, now())
         target = request.args.get("next")
-        return redirect(target if is_safe_next(target) else url_for("contest.home"))
+        target = target if is_safe_next(target) else url_for("contest.home")
+        if user.totp_enabled_at is not None:
+            # The password is right; the second factor comes next, on its own page.
+            session["pending_sign_in"] = {
+                "id": user.id,
+                "version": user.session_version,
+                "remember": bool(form.remember.data),
+                "next": target,
+                "at": int(now().timestamp()),
+            }
+            return redirect(url_for("accounts.login_code"))
+        _sign_in(user, remember=form.remember.data)
+        return redirect(target)
     return form_page("accounts/login.html", form)
+
+
+def _sign_in(user: User, *, remember: bool) -> None:
+    login_user(user, remember=remember)
+    start_session(remember, now())
+
+
+def _pending_key() -> str:
+    return f"sign-in:{session.get('pending_sign_in', {}).get('id')}"
+
+
+PENDING_SECONDS = 300
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(setting("LIMIT_LOGIN_ADDRESS"), methods=["POST"])
+@limiter.limit(setting("LIMIT_LOGIN_ACCOUNT"), key_func=_pending_key, methods=["POST"])
+def login_code() -> ResponseReturnValue:
+    pending = session.get("pending_sign_in")
+    user = db.session.get(User, pending["id"]) if pending else None
+    fresh = pending and int(now().timestamp()) - pending["at"] < PENDING_SECONDS
+    if (
+        user is None
+        or not fresh
+        or user.session_version != pending["version"]
+        or not user.is_active
+    ):
+        session.pop("pending_sign_in", None)
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("accounts.login"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return form_page("accounts/login_code.html", form)
+    try:
+        two_factor.verify(user, form.code.data, now=now())
+    except DomainError as error:
+        form.code.errors.append(error.message)
+        return form_page("accounts/login_code.html", form)
+    db.session.commit()
+    session.pop("pending_sign_in")
+    _sign_in(user, remember=pending["remember"])
+    return redirect(pending["next"])
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_setup() -> ResponseReturnValue:
+    user = signed_in_user()
+    form = CodeForm()
+    if user.totp_enabled_at is not None:
+        return _two_factor_status(user, form)
+    secret = session.get("totp_setup") or two_factor.new_secret()
+    session["totp_setup"] = secret
+    context = {"secret": secret}
+    if not form.validate_on_submit():
+        return form_page("accounts/two_factor_setup.html", form, **context)
+    try:
+        codes = two_factor.enable(user, secret=secret, code=form.code.data, now=now())
+    except DomainError as error:
+        form.code.errors.append(error.message)
+        return form_page("accounts/two_factor_setup.html", form, **context)
+    db.session.commit()
+    session.pop("totp_setup", None)
+    return render_template("accounts/recovery_codes.html", codes=codes)
+
+
+@bp.route("/account/two-factor/qr.svg")
+@login_required
+def two_factor_qr() -> ResponseReturnValue:
+    """The QR code of the secret being set up, drawn here (no outside service sees it)."""
+    secret = session.get("totp_setup")
+    if not secret:
+        abort(404)
+    svg = two_factor.provisioning_qr_svg(signed_in_user(), secret)
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+def _two_factor_status(user: User, form: CodeForm) -> ResponseReturnValue:
+    """Two-factor sign-in is on: show it; turning it off needs a code, and a role that
+    allows it."""
+    context = {
+        "required": two_factor.requires_two_factor(user),
+        "remaining": two_factor.remaining_recovery_codes(user),
+    }
+    if not form.validate_on_submit():
+        return form_page("accounts/two_factor_status.html", form, **context)
+    try:
+        two_factor.disable(user, code=form.code.data, now=now())
+    except DomainError as error:
+        form.code.errors.append(error.message)
+        return form_page("accounts/two_factor_status.html", form, **context)
+    db.session.commit()
+    flash(_("Two-factor sign-in is off."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 def _device_hash() -> str | None:

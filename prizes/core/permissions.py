@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from prizes.accounts.models import Role, User
+from prizes.accounts.two_factor import requires_two_factor
 from prizes.extensions import login_manager
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -36,6 +37,9 @@ def roles_required(*roles: Role) -> Callable[[View], View]:
                 return login_manager.unauthorized()
             if not current_user.is_verified or not any(current_user.has_role(r) for r in roles):
                 abort(403)
+            if current_user.totp_enabled_at is None and requires_two_factor(current_user):
+                flash(_("Your role needs two-factor sign-in: please turn it on first."), "warning")
+                return redirect(url_for("accounts.two_factor_setup"))
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

@@ -279,6 +279,10 @@ def _print_logins(logins: dict[str, str]) -> None:
     for email, password in logins.items():
         click.echo(f"  {email:<32} {password}")
     click.echo(
+        "The secretariat and expert accounts are asked to turn on two-factor sign-in (any\n"
+        "authenticator app) at their first sign-in."
+    )
+    click.echo(
         f"Mail is not sent in the demo: read it in {current_app.config['MAIL_OUTBOX_DIR']} "
         "or, as the secretariat, at /admin/outbox.\n"
     )

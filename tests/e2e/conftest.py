@@ -56,6 +56,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "ARGON2_PARALLELISM": 1,
             "REGISTRATION_MIN_SECONDS": 1,
             "JOBS_IMMEDIATE": True,
+            "REQUIRE_TWO_FACTOR_ROLES": (),
         }
     )
     with app.app_context():
