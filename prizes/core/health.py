@@ -6,9 +6,8 @@ import logging
 import secrets
 import time
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, session
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from sqlalchemy import text
 
 from prizes.db import db
@@ -71,7 +70,8 @@ def init_app(app: Flask) -> None:
                 "ms": round(
                     (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1
                 ),
-                "user": current_user.get_id() if current_user.is_authenticated else "-",
+                # From the session, not the user object: after a commit that would reload it.
+                "user": session.get("_user_id", "-"),
             }
             # logfmt: one line of key=value pairs that log tools parse without a schema.
             log.info(" ".join(f"{key}={value}" for key, value in fields.items()))

@@ -324,3 +324,28 @@ def list_flags(round_id: int) -> list[SuspicionFlag]:
             )
         )
     )
+
+
+def ballot_category_ids(round_id: int) -> list[int]:
+    """The ballot's category ids in order (cached with Redis: ballots do not change)."""
+    return cached(
+        "catalogue",
+        f"ballot-categories:{round_id}",
+        lambda: list(
+            db.session.scalars(
+                select(Category.id)
+                .join(BallotEntry, BallotEntry.category_id == Category.id)
+                .where(BallotEntry.round_id == round_id)
+                .group_by(Category.id, Category.number)
+                .order_by(Category.number)
+            )
+        ),
+    )
+
+
+def voted_category_ids(round_id: int, voter_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Vote.category_id).where(Vote.round_id == round_id, Vote.voter_id == voter_id)
+        )
+    )

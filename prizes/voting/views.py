@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -52,12 +53,7 @@ class BallotState:
     votes: dict[int, Vote]
 
     def position_of_next_unvoted(self, after: int = 0) -> int | None:
-        count = len(self.categories)
-        for offset in range(count):
-            position = (after + offset) % count + 1
-            if self.categories[position - 1][0].id not in self.votes:
-                return position
-        return None
+        return next_unvoted([c.id for c, _count in self.categories], set(self.votes), after=after)
 
 
 def _ballot_state(round_id: int) -> BallotState:
@@ -83,6 +79,15 @@ def ballot(round_id: int) -> ResponseReturnValue:
 @limiter.limit(setting("LIMIT_VOTE_ADDRESS"), methods=["POST"])
 @limiter.limit(setting("LIMIT_VOTE_ACCOUNT"), key_func=account_key, methods=["POST"])
 def category(round_id: int, position: int) -> ResponseReturnValue:
+    if request.method == "POST":
+        return _cast(round_id, position)
+    return _category_page(round_id, position, VoteForm)
+
+
+def _category_page(
+    round_id: int, position: int, make_form: Any, error: DomainError | None = None
+) -> ResponseReturnValue:
+    """The category's page: the projects in the voter's own order, or their vote."""
     state = _ballot_state(round_id)
     if not 1 <= position <= len(state.categories):
         abort(404)
@@ -91,7 +96,7 @@ def category(round_id: int, position: int) -> ResponseReturnValue:
         queries.ballot(state.voting_round.id, chosen_category.id),
         key=lambda n: services.ballot_order_key(current_user.id, state.voting_round.id, n.id),
     )
-    form = VoteForm(nominations=nominations)
+    form = make_form(nominations=nominations)
     context = {
         "state": state,
         "position": position,
@@ -101,27 +106,63 @@ def category(round_id: int, position: int) -> ResponseReturnValue:
         "is_open": state.voting_round.is_open(now()),
         "next_position": state.position_of_next_unvoted(position),
     }
+    if error is not None:
+        return refused(error, "voting/category.html", form=form, **context)
+    if form.errors:
+        return render_template("voting/category.html", form=form, **context), 422
+    return render_template("voting/category.html", form=form, **context)
+
+
+def _cast(round_id: int, position: int) -> ResponseReturnValue:
+    """The vote itself: the busiest request of the contest, so it reads only what the vote
+    needs (the rest only when the page must be shown again) and reads nothing after the
+    commit."""
+    voting_round = queries.get_round(round_id) or abort(404)
+    category_ids = queries.ballot_category_ids(voting_round.id)
+    if not 1 <= position <= len(category_ids):
+        abort(404)
+    category_id = category_ids[position - 1]
+    form = VoteForm(nominations=queries.ballot(voting_round.id, category_id))
     if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("voting/category.html", form=form, **context), status
+        return _category_page(
+            round_id, position, lambda nominations: _with_errors(form, nominations)
+        )
     try:
         vote = services.cast_vote(
-            state.voting_round,
-            category_id=chosen_category.id,
+            voting_round,
+            category_id=category_id,
             nomination_id=int(form.nomination.data),
             voter=signed_in_user(),
             now=now(),
             client=_client_traits(),
         )
     except DomainError as error:
-        return refused(error, "voting/category.html", form=form, **context)
+        db.session.rollback()
+        return _category_page(round_id, position, VoteForm, error=error)
+    receipt = vote.receipt_code
+    voted = queries.voted_category_ids(voting_round.id, current_user.id)
+    following = next_unvoted(category_ids, voted, after=position)
     db.session.commit()
-    flash(_("Your vote is recorded. Receipt: %(code)s", code=vote.receipt_code), "success")
-    state.votes[chosen_category.id] = vote
-    following = state.position_of_next_unvoted(position)
+    flash(_("Your vote is recorded. Receipt: %(code)s", code=receipt), "success")
     if following is None:
         return redirect(url_for("voting.ballot", round_id=round_id))
     return redirect(url_for("voting.category", round_id=round_id, position=following))
+
+
+def _with_errors(form: VoteForm, nominations: list[queries.BallotItem]) -> VoteForm:
+    """The submitted form again (with its errors), its choices in the page's order."""
+    form.nomination.choices = VoteForm(nominations=nominations).nomination.choices
+    return form
+
+
+def next_unvoted(category_ids: list[int], voted: set[int], *, after: int = 0) -> int | None:
+    """The position (from 1) of the next category not yet voted, going round; None if all are."""
+    count = len(category_ids)
+    for offset in range(count):
+        position = (after + offset) % count + 1
+        if category_ids[position - 1] not in voted:
+            return position
+    return None
 
 
 def _client_traits() -> services.ClientTraits:
