@@ -13,6 +13,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from prizes.accounts.models import User
 from prizes.core.clock import now
@@ -37,7 +39,9 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # Every request loads the signed-in user: with its roles, in one query.
+    query = select(User).where(User.id == int(user_id)).options(joinedload(User.roles))
+    user = db.session.scalars(query).unique().first()
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user

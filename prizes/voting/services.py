@@ -134,13 +134,13 @@ def cast_vote(
         insert(Vote)
         .values(values)
         .on_conflict_do_nothing(index_elements=["round_id", "category_id", "voter_id"])
-        .returning(Vote.id)
+        .returning(Vote)
     )
-    vote_id = db.session.execute(statement).scalar()
-    if vote_id is None:
+    vote = db.session.scalars(statement).first()
+    if vote is None:
         raise AlreadyVoted()
     bump_after_commit(db.session, f"tally:{voting_round.id}")
-    return db.session.get_one(Vote, vote_id)
+    return vote
 
 
 def ballot_order_key(voter_id: int, round_id: int, nomination_id: int) -> str:
