@@ -65,6 +65,19 @@ class Client(FlaskClient):
         return response
 
 
+def require_redis(url: str) -> None:
+    """Empty the Redis database at ``url`` for the test; skip without Redis, unless the run
+    requires it (CI sets PRIZES_REDIS_REQUIRED and starts one)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).flushdb()
+    except redis.RedisError:
+        if os.environ.get("PRIZES_REDIS_REQUIRED"):
+            raise
+        pytest.skip("no Redis on 127.0.0.1:6379 (CI starts one and requires it)")
+
+
 def reset_postgres(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:

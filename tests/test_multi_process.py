@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from prizes import create_app
 from prizes.cli import upgrade_database
 from prizes.db import db
-from tests.conftest import PASSWORD, TEST_DATABASE_URL
+from tests.conftest import PASSWORD, TEST_DATABASE_URL, require_redis
 from tests.live import Browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,12 +47,7 @@ def _database(tmp_path: Path) -> str:
 
 @pytest.fixture
 def two_servers(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[int]]]:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=1).flushdb()
-    except redis.RedisError:
-        if os.environ.get("PRIZES_REDIS_REQUIRED"):
-            raise
-        pytest.skip("no Redis on 127.0.0.1:6379 (CI starts one and requires it)")
+    require_redis(REDIS_URL)
     env = {
         **os.environ,
         "PRIZES_DATABASE_URL": _database(tmp_path),

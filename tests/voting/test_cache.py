@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 
 import pytest
@@ -13,6 +12,7 @@ from prizes.core.clock import now
 from prizes.stocktaking import services as stocktaking
 from prizes.stocktaking.forms import EntryForm
 from prizes.voting import queries, services
+from tests.conftest import require_redis
 from tests.factories import make_user
 
 URL = "redis://127.0.0.1:6379/13"
@@ -20,12 +20,7 @@ URL = "redis://127.0.0.1:6379/13"
 
 @pytest.fixture
 def redis_cache(app, monkeypatch):
-    try:
-        redis.Redis.from_url(URL, socket_timeout=1).flushdb()
-    except redis.RedisError:
-        if os.environ.get("PRIZES_REDIS_REQUIRED"):
-            raise
-        pytest.skip("no Redis on 127.0.0.1:6379 (CI starts one and requires it)")
+    require_redis(URL)
     monkeypatch.setitem(app.config, "REDIS_URL", URL)
     yield
     redis.Redis.from_url(URL).flushdb()
