@@ -6,12 +6,14 @@ closed (and anything uncommitted rolled back) when the application context ends.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import BigInteger, DateTime, Engine, Enum, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -54,12 +56,37 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 15})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # Pre-ping: a pooled connection that died with the server (restart, failover) is
+    # replaced before use. A connect timeout: an unreachable host answers 503 in seconds
+    # instead of holding the worker until gunicorn kills it.
+    timeout: dict[str, Any] = (
+        {} if "connect_timeout" in make_url(url).query else {"connect_timeout": 5}
+    )
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=timeout)
+
+
+def _file_id(path: str | None) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path) if path and path != ":memory:" else None
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino) if found else None
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    path = engine.url.database
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # SQLite's equivalent of a pre-ping: a pooled connection whose file is no longer
+        # the one at the database's path (moved, deleted, or replaced by a restore) would
+        # keep reading and writing the old file; drop it, and connect again (or answer 503).
+        opened = record.info.get("file_id")
+        if opened is not None and _file_id(path) != opened:
+            raise DisconnectionError("the SQLite file was moved, removed or replaced")
+
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that
         # SAVEPOINT works (https://docs.sqlalchemy.org/en/20/dialects/sqlite.html).
         dbapi_connection.isolation_level = None
@@ -68,8 +95,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout = 15000")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            # FULL: a commit is on disk (the WAL synced) before the vote is answered, so a
+            # power cut cannot take back a vote the voter saw recorded; NORMAL could.
+            cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
+        record.info["file_id"] = _file_id(path)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

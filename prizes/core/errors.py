@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
-from flask import Flask, render_template
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import (
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from prizes.db import db
 
@@ -40,12 +48,26 @@ _TITLES = {
     422: _l("Request refused"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
 }
+
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeout,
+)
+"""What the database raises while it cannot be reached (down, restarting, its file gone,
+its pool exhausted): the request may succeed if sent again shortly, so 503, not 500."""
+
+RETRY_AFTER_SECONDS = 15
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, _database_unavailable)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -62,7 +84,10 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     )
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
+def _http_error(error: HTTPException) -> tuple[str, int] | Response:
+    original = getattr(error, "original_exception", None)
+    if isinstance(original, DATABASE_UNAVAILABLE):  # raised after the view, e.g. in a hook
+        return _database_unavailable(original)
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
@@ -79,3 +104,42 @@ def _unexpected_error(error: Exception) -> tuple[str, int]:
     log.exception("unhandled error", exc_info=error)
     db.session.rollback()
     return _render(InternalServerError.code)
+
+
+def _database_unavailable(error: Exception) -> Response:
+    """503 with Retry-After while the database cannot be reached: the site's own page (or
+    JSON where JSON was asked for), never the driver's message or the connection string.
+    Nothing here touches the database, so the page renders during the outage; the next
+    request gets a new connection (see ``prizes.db.make_engine``), so no restart is needed."""
+    log.warning("database unavailable: %s", unavailable_reason(error))
+    with suppress(SQLAlchemyError):
+        db.session.rollback()
+    # The signed-in user cannot be loaded (or reloaded after the rollback) without the
+    # database: show the layout as to a visitor; the session cookie itself is kept.
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    message = str(_l("The site is temporarily unavailable. Please try again in a few moments."))
+    if _wants_json():
+        response = jsonify(error="unavailable", message=message)
+    else:
+        page, _code = _render(ServiceUnavailable.code, message)
+        response = Response(page, mimetype="text/html")
+    response.status_code = ServiceUnavailable.code
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def unavailable_reason(error: Exception) -> str:
+    """The driver's own complaint on one line, for the log: without the SQL statement or its
+    parameters (which SQLAlchemy's message carries); the driver names the host, never the
+    password."""
+    cause = getattr(error, "orig", None) or error
+    return f"{type(cause).__name__}: {' '.join(str(cause).split())[:300]}"
+
+
+def _wants_json() -> bool:
+    """JSON for the JSON exports (``….json``), the health checks, and for clients that ask
+    for JSON first."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    json_paths = request.path.endswith(".json") or request.blueprint == "health"
+    return json_paths or request.is_json or best == "application/json"

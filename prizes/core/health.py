@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, 
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
+from prizes.core.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, unavailable_reason
 from prizes.db import db
 
 bp = Blueprint("health", __name__)
@@ -29,6 +30,9 @@ def readyz() -> ResponseReturnValue:
     try:
         db.session.execute(text("SELECT 1"))
         checks["database"] = "ok"
+    except DATABASE_UNAVAILABLE as error:  # the same errors that make pages answer 503
+        log.warning("readiness: database unavailable: %s", unavailable_reason(error))
+        checks["database"] = "unavailable"
     except Exception:  # any failure means "not ready"
         log.exception("readiness: database")
         checks["database"] = "unavailable"
@@ -43,7 +47,10 @@ def readyz() -> ResponseReturnValue:
             log.exception("readiness: redis")
             checks["redis"] = "unavailable"
     ready = all(value == "ok" for value in checks.values())
-    return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+    if ready:
+        return jsonify(status="ready", checks=checks)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    return jsonify(status="not ready", checks=checks), 503, headers
 
 
 def init_app(app: Flask) -> None:
