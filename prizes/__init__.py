@@ -87,7 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from prizes.admin.views import bp as admin_bp
     from prizes.admin.voting import bp as rounds_bp
     from prizes.contest.views import bp as contest_bp
-    from prizes.core import health
+    from prizes.core import health, proof_of_work
     from prizes.nominations.views import bp as nominations_bp
     from prizes.review.results import bp as results_bp
     from prizes.review.views import bp as review_bp
@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
 
     bench.init_app(app)
     health.init_app(app)
+    proof_of_work.init_app(app)
     for blueprint in (
         contest_bp,
         accounts_bp,
@@ -134,6 +135,7 @@ def register_commands(app: Flask) -> None:
     from prizes.accounts.cli import init_app as init_accounts_cli
     from prizes.cli import init_app as init_db_cli
     from prizes.cli import init_worker_cli
+    from prizes.core.proof_of_work import init_cli as init_proof_of_work_cli
     from prizes.demo import init_app as init_demo_cli
     from prizes.stocktaking.cli import init_app as init_stocktaking_cli
     from prizes.voting.cli import init_app as init_voting_cli
@@ -144,3 +146,4 @@ def register_commands(app: Flask) -> None:
     init_demo_cli(app)
     init_stocktaking_cli(app)
     init_voting_cli(app)
+    init_proof_of_work_cli(app)

@@ -63,6 +63,13 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "JOBS_IMMEDIATE": _env_flag("JOBS_IMMEDIATE", False),
         # A registration form sent faster than this is taken for a script.
         "REGISTRATION_MIN_SECONDS": float(env(ENV_PREFIX + "REGISTRATION_MIN_SECONDS") or 3),
+        # The proof-of-work check (ALTCHA) asked of the registration form.
+        "REGISTRATION_PROOF_OF_WORK": _env_flag("REGISTRATION_PROOF_OF_WORK", True),
+        # Its cost: a browser tries on average 3/4 of POW_MAX_NUMBER counters, each one
+        # PBKDF2-SHA-256 of POW_COST iterations (about a second on a phone by default).
+        "POW_MAX_NUMBER": int(env(ENV_PREFIX + "POW_MAX_NUMBER") or 2000),
+        "POW_COST": int(env(ENV_PREFIX + "POW_COST") or 1000),
+        "POW_EXPIRES_SECONDS": int(env(ENV_PREFIX + "POW_EXPIRES_SECONDS") or 300),
     }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_app_context
-from huey import Huey, signals
+from huey import Huey, crontab, signals
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,19 @@ def compute_round_flags(round_id: int) -> int:
         flags = compute_flags(voting_round, now=now())
         db.session.commit()
         return len(flags)
+
+
+@huey.periodic_task(crontab(minute="*/30"))
+def prune_used_challenges() -> int:
+    """Forget the proof-of-work challenges that have expired (a replay fails on expiry)."""
+    from prizes.core.clock import now
+    from prizes.core.proof_of_work import prune
+    from prizes.db import db
+
+    with _context():
+        count = prune(moment=now())
+        db.session.commit()
+        return count
 
 
 @huey.signal(signals.SIGNAL_ERROR)

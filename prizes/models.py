@@ -3,6 +3,7 @@
 from prizes.accounts.models import LoginEvent, RecoveryCode, Role, User, UserRole
 from prizes.contest.models import Category, Edition
 from prizes.core.audit import AuditEvent
+from prizes.core.proof_of_work import UsedChallenge
 from prizes.nominations.models import Nomination, NominationSdgLink
 from prizes.review.models import (
     ConflictDeclaration,
@@ -35,6 +36,7 @@ __all__ = [
     "Score",
     "StocktakingEntry",
     "SuspicionFlag",
+    "UsedChallenge",
     "User",
     "UserRole",
     "Vote",

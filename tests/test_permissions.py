@@ -27,6 +27,7 @@ ROUTES = {
     "contest.categories": ("/categories", PUBLIC),
     "health.healthz": ("/healthz", PUBLIC),
     "health.readyz": ("/readyz", PUBLIC),
+    "proof_of_work.challenge": ("/pow/challenge", PUBLIC),
     "accounts.register": ("/register", PUBLIC),
     "accounts.login": ("/login", PUBLIC),
     "accounts.unverified": ("/verify", PUBLIC),

@@ -24,6 +24,8 @@ class RegisterForm(FlaskForm):
         validators=[Optional(), Length(max=200)],
     )
     started = HiddenField(validators=[Optional(), Length(max=200)])
+    # The proof of work, sent by the widget (not rendered here: the widget adds the input).
+    altcha = HiddenField(_l("Check against scripts"))
 
     def start_clock(self) -> None:
         self.started.data = _fill_clock().dumps(0)

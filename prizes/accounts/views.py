@@ -31,6 +31,7 @@ from prizes.accounts.forms import (
 )
 from prizes.accounts.models import User
 from prizes.accounts.sessions import start_session
+from prizes.core import proof_of_work
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
@@ -54,6 +55,12 @@ def register() -> ResponseReturnValue:
     if not form.is_submitted():
         form.start_clock()
     if form.validate_on_submit():
+        if current_app.config["REGISTRATION_PROOF_OF_WORK"]:
+            try:
+                proof_of_work.require_solution(form.altcha.data)
+            except DomainError as error:
+                form.altcha.errors.append(error.message)
+                return _register_page(form)
         if form.looks_automated(current_app.config["REGISTRATION_MIN_SECONDS"]):
             # Refused without saying why: the same answer as a real registration.
             return render_template(CHECK_MAIL, email=form.email.data)
@@ -61,11 +68,19 @@ def register() -> ResponseReturnValue:
             services.register_user(email=form.email.data, password=form.password.data, now=now())
         except DomainError as error:
             form.email.errors.append(error.message)
-            return form_page("accounts/register.html", form)
+            return _register_page(form)
         db.session.commit()
         # The same answer whether or not the address already had an account.
         return render_template(CHECK_MAIL, email=form.email.data)
-    return form_page("accounts/register.html", form)
+    return _register_page(form)
+
+
+def _register_page(form: RegisterForm) -> ResponseReturnValue:
+    return form_page(
+        "accounts/register.html",
+        form,
+        proof_of_work=current_app.config["REGISTRATION_PROOF_OF_WORK"],
+    )
 
 
 @bp.route("/verify/<token>")

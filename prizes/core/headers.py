@@ -11,6 +11,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
+        # The proof-of-work widget computes in a worker, a file from static/ (never blob:).
+        "worker-src 'self'",
         "img-src 'self' data:",
         "form-action 'self'",
         "base-uri 'none'",

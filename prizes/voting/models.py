@@ -43,6 +43,8 @@ class VotingRound(Base):
     # Count a ballot only when every category is voted (the 2013 rule; off by default).
     requires_complete_ballot: Mapped[bool] = mapped_column(Boolean, default=False)
     public_tally: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Ask a proof of work (ALTCHA) with every vote; the secretariat turns it on under attack.
+    requires_proof_of_work: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set when the secretariat advances the top K; the round is then final.
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

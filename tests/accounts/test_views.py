@@ -198,7 +198,12 @@ def test_bot_traps_refuse_registration_without_saying_why(app, client, db, outbo
     monkeypatch.setitem(app.config, "REGISTRATION_MIN_SECONDS", 3)
     too_fast = client.post_form("/register", data)
     no_clock = client.post(
-        "/register", data={**data, "csrf_token": client.hidden_fields()["csrf_token"]}
+        "/register",
+        data={
+            **data,
+            "csrf_token": client.hidden_fields()["csrf_token"],
+            "altcha": client.proof_of_work(),
+        },
     )
     forged = client.post_form("/register", {**data, "started": "forged"})
     for response in (trapped, too_fast, no_clock, forged):
