@@ -77,6 +77,7 @@ NOT_PAGES = {
     "rounds.detail",
     "rounds.invalidate",
     "rounds.advance",
+    "rounds.proof_of_work",
     "rounds.flags",
     "editions.edit",
     "editions.rubric",

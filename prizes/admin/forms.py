@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     FloatField,
@@ -21,6 +22,7 @@ from prizes.contest import services as contest
 from prizes.contest.models import Edition
 from prizes.core.clock import in_geneva
 from prizes.core.forms import options
+from prizes.voting.forms import RoundForm
 
 ROLE_LABELS = {
     Role.STAKEHOLDER: _l("Stakeholder"),
@@ -48,6 +50,24 @@ class RoleChangeForm(FlaskForm):
         validators=[InputRequired()],
     )
     action = HiddenField(validators=[InputRequired(), AnyOf(["grant", "revoke"])])
+
+
+class RoundSetupForm(RoundForm):
+    """The round's settings, with the secretariat's own switch against vote scripts."""
+
+    requires_proof_of_work = BooleanField(
+        _l("Ask a proof of work with every vote"),
+        description=_l(
+            "The voter's browser works about a second per vote, which makes voting by script "
+            "costly. It can be turned on or off while the round runs."
+        ),
+    )
+
+
+class ProofOfWorkForm(FlaskForm):
+    """Turn the round's proof of work on or off."""
+
+    required = HiddenField(validators=[InputRequired(), AnyOf(["on", "off"])])
 
 
 class EditionForm(FlaskForm):

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from prizes.accounts.models import Role
+from prizes.admin.forms import ProofOfWorkForm, RoundSetupForm
 from prizes.contest.models import Edition
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
@@ -18,7 +19,7 @@ from prizes.db import db
 from prizes.jobs import compute_round_flags
 from prizes.nominations.queries import list_editions
 from prizes.voting import queries, services
-from prizes.voting.forms import InvalidateForm, RoundForm
+from prizes.voting.forms import InvalidateForm
 from prizes.voting.models import SuspicionFlag, VotingRound
 from prizes.voting.views import results_of
 
@@ -41,7 +42,7 @@ def index() -> ResponseReturnValue:
 @bp.route("/new/<int:edition_id>", methods=["GET", "POST"])
 def create(edition_id: int) -> ResponseReturnValue:
     edition = db.session.get(Edition, edition_id) or abort(404)
-    form = RoundForm()
+    form = RoundSetupForm()
     if not form.validate_on_submit():
         return form_page("admin/round_form.html", form, edition=edition)
     try:
@@ -54,6 +55,7 @@ def create(edition_id: int) -> ResponseReturnValue:
             requires_complete_ballot=form.requires_complete_ballot.data,
             public_tally=form.public_tally.data,
             by=signed_in_user(),
+            requires_proof_of_work=form.requires_proof_of_work.data,
         )
     except DomainError as error:
         return refused(error, "admin/round_form.html", form=form, edition=edition)
@@ -79,6 +81,7 @@ def _detail_page(
         sections=sections,
         nominations=nominations,
         invalidate_form=form,
+        proof_of_work_form=ProofOfWorkForm(),
         is_open=voting_round.is_open(now()),
         has_closed=now() >= voting_round.closes_at,
     )
@@ -101,6 +104,23 @@ def invalidate(round_id: int) -> ResponseReturnValue:
     )
     db.session.commit()
     flash(_("%(count)d votes invalidated.", count=changed), "success")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/proof-of-work", methods=["POST"])
+def proof_of_work(round_id: int) -> ResponseReturnValue:
+    """Turn the proof of work on votes on or off; it counts from the next vote."""
+    voting_round = queries.get_round(round_id) or abort(404)
+    form = ProofOfWorkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    required = form.required.data == "on"
+    services.set_proof_of_work(voting_round, required=required, by=signed_in_user())
+    db.session.commit()
+    if required:
+        flash(_("Every vote in this round now asks a proof of work."), "success")
+    else:
+        flash(_("Votes in this round no longer ask a proof of work."), "success")
     return redirect(url_for("rounds.detail", round_id=round_id))
 
 

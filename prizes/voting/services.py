@@ -205,6 +205,7 @@ def create_round(
     requires_complete_ballot: bool,
     public_tally: bool,
     by: User,
+    requires_proof_of_work: bool = False,
 ) -> VotingRound:
     """A new round and its ballot: round 1 takes every nominated project of the edition; a
     later round takes the shortlist of the round before, which must be final."""
@@ -227,6 +228,7 @@ def create_round(
         shortlist_size=shortlist_size,
         requires_complete_ballot=requires_complete_ballot,
         public_tally=public_tally,
+        requires_proof_of_work=requires_proof_of_work,
     )
     db.session.add(voting_round)
     db.session.flush()
@@ -247,6 +249,18 @@ def create_round(
         db.session, "round.created", actor=by, target=voting_round, ballot=len(nominations)
     )
     return voting_round
+
+
+def set_proof_of_work(voting_round: VotingRound, *, required: bool, by: User) -> None:
+    """Ask (or stop asking) a proof of work with every vote of the round, from the next vote
+    on. Side effects: the round's setting, an audit event when it changes."""
+    if voting_round.requires_proof_of_work == required:
+        return
+    voting_round.requires_proof_of_work = required
+    db.session.flush()
+    audit.record(
+        db.session, "round.proof_of_work", actor=by, target=voting_round, required=required
+    )
 
 
 def advance_round(voting_round: VotingRound, *, by: User, now: datetime) -> dict[int, list[int]]:
