@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from prizes.accounts.views import bp as accounts_bp
     from prizes.admin.editions import bp as editions_bp
     from prizes.admin.experts import bp as experts_bp
+    from prizes.admin.exports import bp as exports_bp
     from prizes.admin.views import bp as admin_bp
     from prizes.admin.voting import bp as rounds_bp
     from prizes.contest.views import bp as contest_bp
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         rounds_bp,
         experts_bp,
         editions_bp,
+        exports_bp,
     ):
         app.register_blueprint(blueprint)
 

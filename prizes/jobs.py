@@ -2,9 +2,10 @@
 
 The queue is Redis when ``PRIZES_REDIS_URL`` is set (every worker and host shares it), else
 a SQLite file in the instance folder, so one machine needs nothing more. The worker is
-``flask --app wsgi worker`` (``make run`` starts one). With ``PRIZES_JOBS_IMMEDIATE=1`` jobs
-run at once in the process that queues them (the tests do this). Failed jobs are retried
-with a growing delay, logged, and recorded in the audit trail, which the secretariat sees.
+``flask --app wsgi worker`` (``make run`` starts one); it also writes the large CSV
+exports. With ``PRIZES_JOBS_IMMEDIATE=1`` jobs run at once in the process that queues
+them (the tests do this). Failed jobs are retried with a growing delay, logged, and
+recorded in the audit trail, which the secretariat sees.
 """
 
 from __future__ import annotations
@@ -92,6 +93,38 @@ def prune_used_challenges() -> int:
         count = prune(moment=now())
         db.session.commit()
         return count
+
+
+@huey.task(retries=2, retry_delay=60, context=True)
+def run_export(export_id: int, task: Any = None) -> int:
+    """Write one export's CSV file; its state in the database tells every host how far it
+    got, and a failed attempt is recorded there with the retries left."""
+    from flask import current_app
+
+    from prizes.core.clock import now
+    from prizes.db import db
+    from prizes.exports import services
+    from prizes.exports.models import Export, ExportStatus
+
+    with _context():
+        export = db.session.get(Export, export_id)
+        if export is None or export.status is ExportStatus.DONE:
+            return 0
+        services.start_export(export, now=now())
+        db.session.commit()
+        try:
+            name, rows = services.write_export(
+                export, folder=Path(current_app.config["EXPORT_FOLDER"])
+            )
+        except Exception as error:
+            db.session.rollback()
+            retries_left = task.retries if task is not None else 0
+            services.fail_export(export, error=repr(error), retries_left=retries_left, now=now())
+            db.session.commit()
+            raise
+        services.finish_export(export, file_name=name, rows=rows, now=now())
+        db.session.commit()
+        return rows
 
 
 @huey.signal(signals.SIGNAL_ERROR)

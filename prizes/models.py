@@ -4,6 +4,7 @@ from prizes.accounts.models import LoginEvent, RecoveryCode, Role, User, UserRol
 from prizes.contest.models import Category, Edition
 from prizes.core.audit import AuditEvent
 from prizes.core.proof_of_work import UsedChallenge
+from prizes.exports.models import Export
 from prizes.nominations.models import Nomination, NominationSdgLink
 from prizes.review.models import (
     ConflictDeclaration,
@@ -27,6 +28,7 @@ __all__ = [
     "EntrySdg",
     "ExpertAssignment",
     "ExpertInvitation",
+    "Export",
     "LoginEvent",
     "Nomination",
     "NominationSdgLink",

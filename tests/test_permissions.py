@@ -45,6 +45,7 @@ ROUTES = {
     "voting.index": ("/vote/", PUBLIC),
     "voting.check_receipt": ("/vote/receipt", PUBLIC),
     "rounds.index": ("/admin/rounds/", only("secretariat")),
+    "exports.index": ("/admin/exports/", only("secretariat")),
     "editions.index": ("/admin/editions/", only("secretariat")),
     "editions.create": ("/admin/editions/new", only("secretariat")),
     "admin.dashboard": ("/admin/", only("secretariat")),
@@ -106,6 +107,9 @@ NOT_PAGES = {
     "accounts.two_factor_qr",
     "admin.change_role",
     "admin.change_status",
+    # POST only, and a download per export (tests/test_exports.py checks who gets it).
+    "exports.request_export",
+    "exports.download",
 }
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -133,3 +135,23 @@ class CriterionForm(Form):
 
 class RubricForm(FlaskForm):
     criteria = FieldList(FormField(CriterionForm), min_entries=1, max_entries=40)
+
+
+class VoteExportForm(FlaskForm):
+    """Which round's votes to export; the rounds are given by the caller."""
+
+    voting_round = SelectField(_l("Round"), coerce=int, validators=[InputRequired()])
+
+    def __init__(self, *args: Any, rounds: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, prefix="votes", **kwargs)
+        self.voting_round.choices = rounds
+
+
+class NominationExportForm(FlaskForm):
+    """Which edition's nominations to export; the editions are given by the caller."""
+
+    edition = SelectField(_l("Edition"), coerce=int, validators=[InputRequired()])
+
+    def __init__(self, *args: Any, editions: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, prefix="nominations", **kwargs)
+        self.edition.choices = editions

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
 
 from flask import Response
 
@@ -31,3 +31,15 @@ def csv_response(records: Sequence[dict[str, Any]], filename: str) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def write_csv(handle: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Write ``rows`` under ``header`` as they come (nothing is held in memory), each value
+    made spreadsheet-safe; returns how many rows were written."""
+    writer = csv.writer(handle)
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow([spreadsheet_safe(value) for value in row])
+        count += 1
+    return count

@@ -1,0 +1,114 @@
+"""The secretariat's exports: ask for one, watch its status, download the file when done.
+
+Asking only records the export and queues the job; the worker writes the file (see
+``prizes.jobs.run_export``), so a round of two million votes never holds a request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from prizes.accounts.models import Role
+from prizes.admin.forms import NominationExportForm, VoteExportForm
+from prizes.contest.models import Edition
+from prizes.core.clock import now
+from prizes.core.permissions import roles_required, signed_in_user
+from prizes.db import db
+from prizes.exports import queries, services
+from prizes.exports.models import ExportKind
+from prizes.jobs import run_export
+from prizes.nominations.queries import list_editions
+from prizes.voting import queries as voting_queries
+from prizes.voting.models import VotingRound
+
+bp = Blueprint("exports", __name__, url_prefix="/admin/exports")
+
+
+@bp.before_request
+@roles_required(Role.SECRETARIAT)
+def _secretariat_only() -> None:
+    """Votes and nominations leave the site only through the secretariat."""
+
+
+def _forms() -> tuple[VoteExportForm, NominationExportForm]:
+    editions = list_editions()
+    rounds = [
+        (r.id, f"{edition.title}: {r.title}")
+        for edition in editions
+        for r in voting_queries.list_rounds(edition.id)
+    ]
+    return (
+        VoteExportForm(rounds=rounds),
+        NominationExportForm(editions=[(e.id, e.title) for e in editions]),
+    )
+
+
+def _page(
+    vote_form: VoteExportForm, nomination_form: NominationExportForm, status: int = 200
+) -> tuple[str, int]:
+    page = render_template(
+        "admin/exports.html",
+        exports=queries.list_exports(),
+        vote_form=vote_form,
+        nomination_form=nomination_form,
+    )
+    return page, status
+
+
+@bp.route("/")
+def index() -> ResponseReturnValue:
+    return _page(*_forms())
+
+
+@bp.route("/<any(votes, nominations):kind>", methods=["POST"])
+def request_export(kind: str) -> ResponseReturnValue:
+    vote_form, nomination_form = _forms()
+    form = vote_form if kind == "votes" else nomination_form
+    if not form.validate_on_submit():
+        return _page(vote_form, nomination_form, 422)
+    if kind == "votes":
+        voting_round = db.session.get(VotingRound, vote_form.voting_round.data) or abort(404)
+        export = services.request_export(
+            ExportKind.VOTES, voting_round=voting_round, by=signed_in_user(), now=now()
+        )
+    else:
+        edition = db.session.get(Edition, nomination_form.edition.data) or abort(404)
+        export = services.request_export(
+            ExportKind.NOMINATIONS, edition=edition, by=signed_in_user(), now=now()
+        )
+    db.session.commit()
+    run_export(export.id)  # after the commit, so that the worker finds the export
+    flash(_("The export is queued; it appears below when it is ready."), "success")
+    return redirect(url_for("exports.index"))
+
+
+@bp.route("/<int:export_id>/download")
+def download(export_id: int) -> ResponseReturnValue:
+    export = queries.get_export(export_id) or abort(404)
+    path = services.export_file(export, folder=Path(current_app.config["EXPORT_FOLDER"]))
+    if path is None:
+        abort(404)
+    services.record_download(export, by=signed_in_user())
+    db.session.commit()
+    response = send_file(
+        path,
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=export.download_name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,1 @@
+"""Large CSV exports, written by the background worker and downloaded by the secretariat."""
