@@ -88,7 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from prizes.admin.views import bp as admin_bp
     from prizes.admin.voting import bp as rounds_bp
     from prizes.contest.views import bp as contest_bp
-    from prizes.core import health, proof_of_work
+    from prizes.core import health, proof_of_work, replica
     from prizes.nominations.views import bp as nominations_bp
     from prizes.review.results import bp as results_bp
     from prizes.review.views import bp as review_bp
@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
         exports_bp,
     ):
         app.register_blueprint(blueprint)
+    replica.init_app(app)  # after the blueprints: it wraps some of their views
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -34,6 +34,8 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "MAIL_SENDER": env(ENV_PREFIX + "MAIL_SENDER") or "WSIS Prizes <no-reply@localhost>",
         "MAIL_OUTBOX_DIR": str(instance_path / "outbox"),
         "REDIS_URL": env(ENV_PREFIX + "REDIS_URL") or None,
+        # A read-only copy of the database for the public pages (prizes.core.replica).
+        "DATABASE_REPLICA_URL": env(ENV_PREFIX + "DATABASE_REPLICA_URL") or None,
         # Where the worker writes the exports; shared storage when workers and web hosts differ.
         "EXPORT_FOLDER": env(ENV_PREFIX + "EXPORT_FOLDER") or str(instance_path / "exports"),
         # The public address; every link in a mail is built on it.

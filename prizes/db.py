@@ -7,6 +7,8 @@ closed (and anything uncommitted rolled back) when the application context ends.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,6 +140,20 @@ class Database:
         if session is None:
             session = g._db_session = self._state().session_factory()
         return session
+
+    @contextmanager
+    def session_for(self, session: Session) -> Iterator[Session]:
+        """Make ``session`` the context's session within the block, then close it: the
+        public pages read through a replica's session this way (``prizes.core.replica``)."""
+        outer = g.pop("_db_session", None)
+        g._db_session = session
+        try:
+            yield session
+        finally:
+            g.pop("_db_session", None)
+            session.close()
+            if outer is not None:
+                g._db_session = outer
 
     def bind_to(self, app: Flask, connection: Connection) -> None:
         """Make every new session join ``connection``'s transaction (tests roll it back)."""
