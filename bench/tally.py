@@ -20,9 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from load import DEFAULT_URL, make_ballot, open_round, prepare_database
 from sqlalchemy import bindparam, event, text
 from sqlalchemy.engine import Connection
-from vote_load import DEFAULT_URL, make_ballot, open_round, prepare_database
 
 from prizes import create_app
 from prizes.core.clock import now
