@@ -62,6 +62,11 @@ class EmailForm(FlaskForm):
     email = email_field()
 
 
+class ConfirmLinkForm(FlaskForm):
+    """The button on a mailed link's page: opening a link changes nothing, pressing this
+    does (so a mail scanner or a prefetching browser cannot confirm on the owner's behalf)."""
+
+
 class ResetPasswordForm(FlaskForm):
     password, confirm = new_password_fields()
 

@@ -102,12 +102,19 @@ def resend_verification(*, email: str) -> None:
         send_verification(user)
 
 
-def verify_email(token: str, *, now: datetime) -> User:
-    """Mark the token's account verified. Raises InvalidToken for a bad or used link."""
+def user_for_verify_token(token: str) -> User:
+    """The account a verification link is for, changing nothing (the link's page shows a
+    button; only its POST verifies). Raises InvalidToken for a bad or used link."""
     user_id, state = read_token(token, VERIFY, max_age=current_app.config["VERIFY_TOKEN_MAX_AGE"])
     user = db.session.get(User, user_id)
     if user is None or state != _verification_state(user):
         raise InvalidToken("used or unknown")
+    return user
+
+
+def verify_email(token: str, *, now: datetime) -> User:
+    """Mark the token's account verified. Raises InvalidToken for a bad or used link."""
+    user = user_for_verify_token(token)
     user.email_verified_at = now
     audit.record(db.session, "user.verified", actor=user, target=user)
     return user
@@ -227,8 +234,9 @@ def request_email_change(user: User, *, current: str, new_email: str) -> None:
     )
 
 
-def confirm_email_change(token: str) -> User:
-    """Move the account to the confirmed new address and tell the old one."""
+def email_change_for_token(token: str) -> tuple[User, str]:
+    """The account and new address an email-change link is for, changing nothing. Raises
+    InvalidToken for a bad, expired or used link, or an address taken meanwhile."""
     try:
         payload = _email_serializer().loads(
             token, max_age=current_app.config["VERIFY_TOKEN_MAX_AGE"]
@@ -240,9 +248,15 @@ def confirm_email_change(token: str) -> User:
         raise InvalidToken("used or unknown")
     if get_user_by_email(payload["email"]) is not None:
         raise InvalidToken("address taken meanwhile")
+    return user, payload["email"]
+
+
+def confirm_email_change(token: str) -> User:
+    """Move the account to the confirmed new address and tell the old one."""
+    user, new_email = email_change_for_token(token)
     old = user.email
-    user.email = payload["email"]
-    user.email_canonical = canonical_email(payload["email"])
+    user.email = new_email
+    user.email_canonical = canonical_email(new_email)
     user.session_version += 1  # the fingerprint changes too: the link works once
     mail.queue(
         db.session,

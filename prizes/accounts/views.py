@@ -23,6 +23,7 @@ from prizes.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     CodeForm,
+    ConfirmLinkForm,
     EmailForm,
     LoginForm,
     ProfileForm,
@@ -83,13 +84,18 @@ def _register_page(form: RegisterForm) -> ResponseReturnValue:
     )
 
 
-@bp.route("/verify/<token>")
+@bp.route("/verify/<token>", methods=["GET", "POST"])
 def verify_email(token: str) -> ResponseReturnValue:
+    """Opening the mailed link shows a button; only pressing it (a POST) verifies."""
     try:
-        user = services.verify_email(token, now=now())
+        services.user_for_verify_token(token)
     except InvalidToken:
         flash(_("That confirmation link is expired or was already used."), "error")
         return redirect(url_for("accounts.unverified"))
+    form = ConfirmLinkForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/confirm_email.html", form=form)
+    user = services.verify_email(token, now=now())
     db.session.commit()
     flash(_("Thank you: your email address is confirmed."), "success")
     if current_user.is_authenticated and current_user.id == user.id:
@@ -359,13 +365,18 @@ def change_email() -> ResponseReturnValue:
     return render_template(CHECK_MAIL, email=form.email.data)
 
 
-@bp.route("/account/email/<token>")
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str) -> ResponseReturnValue:
+    """Opening the mailed link shows the new address and a button; only the POST changes."""
     try:
-        services.confirm_email_change(token)
+        _user, new_email = services.email_change_for_token(token)
     except InvalidToken:
         flash(_("That link is expired or was already used."), "error")
         return redirect(url_for("accounts.profile"))
+    form = ConfirmLinkForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/confirm_email.html", form=form, new_email=new_email)
+    services.confirm_email_change(token)
     db.session.commit()
     logout_user()
     flash(_("Your email address is changed. Please sign in with the new one."), "success")

@@ -29,8 +29,14 @@ def test_register_verify_and_sign_in(client, db, outbox):
     )
     assert response.status_code == 200
     assert "Check your mail" in response.get_data(as_text=True)
-    verify = client.get(_link(outbox()[0]))
+    link = _link(outbox()[0])
+    page = client.get(link)
+    assert page.status_code == 200 and "Confirm my email address" in page.get_data(as_text=True)
+    assert client.post(link).status_code == 400  # without the page's CSRF token
+    verify = client.post_form(link)
     assert verify.status_code == 302 and verify.location.endswith("/login")
+    used = client.get(link, follow_redirects=True).get_data(as_text=True)
+    assert "expired or was already used" in used
     response = client.login("new@example.org")
     assert response.location == "/"
     assert "new@example.org" in client.get("/").get_data(as_text=True)
@@ -308,10 +314,75 @@ def test_changing_the_email_goes_through_a_link_to_the_new_address(client, db, o
     db.refresh(user)
     assert user.email == "old@example.org"  # nothing changes before the link is opened
     link = _link(message)
-    assert client.get(link).status_code == 302
+    page = client.get(link)
+    assert page.status_code == 200 and "new@example.org" in page.get_data(as_text=True)
+    db.refresh(user)
+    assert user.email == "old@example.org"  # opening the link changes nothing
+    assert client.post_form(link).status_code == 302
     db.refresh(user)
     assert user.email == "new@example.org"
     assert any(m["To"] == "old@example.org" for m in outbox())  # the old address is told
     assert "expired or was already used" in client.get(link, follow_redirects=True).get_data(
         as_text=True
     )
+
+
+def test_opening_a_verification_link_changes_nothing_until_the_button_is_pressed(
+    client, db, outbox
+):
+    """Mail scanners and prefetching browsers open links: a GET must not verify."""
+    user = make_user(email="later@example.org", verified=False)
+    db.commit()
+    client.post_form("/verify/resend", {"email": "later@example.org"})
+    link = _link(outbox()[0])
+    for _ in range(2):
+        assert client.get(link).status_code == 200
+        assert client.head(link).status_code == 200
+    db.refresh(user)
+    assert user.email_verified_at is None
+    assert client.post_form(link).status_code == 302
+    db.refresh(user)
+    assert user.email_verified_at is not None
+    assert client.post_form(link).status_code == 302  # used: sent to ask for a new one
+    forged = client.get("/verify/forged-token")
+    assert forged.status_code == 302 and forged.location.endswith("/verify")
+
+
+def test_the_proof_of_work_is_asked_at_registration(client, db):
+    page = client.get("/register").get_data(as_text=True)
+    assert "<altcha-widget" in page and "/pow/challenge" in page
+    assert "needs JavaScript" in page  # what a browser without it shows, in <noscript>
+    data = {"email": "person@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    missing = client.post_form("/register", {**data, "altcha": ""})
+    garbage = client.post_form("/register", {**data, "altcha": "not a solution"})
+    for response, reason in ((missing, "needs JavaScript"), (garbage, "failed")):
+        assert response.status_code == 422
+        text = response.get_data(as_text=True)
+        assert reason in text and 'id="altcha-error"' in text and "Check your mail" not in text
+    solved = client.proof_of_work()
+    assert client.post_form("/register", {**data, "altcha": solved}).status_code == 200
+    replayed = client.post_form(
+        "/register", {**data, "email": "second@example.org", "altcha": solved}
+    )
+    assert replayed.status_code == 422
+    assert "already used" in replayed.get_data(as_text=True)
+    assert db.scalar(select(User.email).where(User.email == "second@example.org")) is None
+    assert _count_users(db) == 1
+
+
+def test_an_expired_proof_of_work_is_refused_at_registration(app, client, db, monkeypatch):
+    monkeypatch.setitem(app.config, "POW_EXPIRES_SECONDS", -5)
+    stale = client.proof_of_work()
+    monkeypatch.setitem(app.config, "POW_EXPIRES_SECONDS", 300)
+    data = {"email": "late@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    response = client.post_form("/register", {**data, "altcha": stale})
+    assert response.status_code == 422 and "expired" in response.get_data(as_text=True)
+    assert _count_users(db) == 0
+
+
+def test_the_registration_check_can_be_switched_off(app, client, db, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTRATION_PROOF_OF_WORK", False)
+    assert "<altcha-widget" not in client.get("/register").get_data(as_text=True)
+    data = {"email": "nocheck@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    assert client.post_form("/register", {**data, "altcha": ""}).status_code == 200
+    assert _count_users(db) == 1

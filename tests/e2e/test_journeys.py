@@ -6,8 +6,11 @@ import re
 from email import message_from_bytes, policy
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from prizes.accounts import services
 from prizes.core.clock import now
+from prizes.core.proof_of_work import UsedChallenge
 from prizes.db import db
 
 PASSWORD = "a passphrase for the browser"
@@ -40,7 +43,12 @@ def test_a_visitor_registers_confirms_signs_in_and_completes_the_profile(live_se
     page.get_by_role("button", name="Create account").click()
     page.get_by_role("heading", name="Check your mail").wait_for()
 
+    with live_server.app.app_context():
+        # The widget fetched a challenge, solved it in the browser and the server took it.
+        assert db.session.scalar(select(func.count()).select_from(UsedChallenge)) >= 1
+
     page.goto(_newest_link(live_server.outbox, "visitor@example.org"))
+    page.get_by_role("button", name="Confirm my email address").click()
     page.get_by_text("your email address is confirmed").wait_for()
     page.get_by_label("Email address").fill("visitor@example.org")
     page.get_by_label("Password").fill(PASSWORD)
@@ -68,6 +76,22 @@ def test_form_errors_are_announced_next_to_their_fields(live_server, page):
     password = page.get_by_label("Password", exact=True)
     assert password.get_attribute("aria-invalid") == "true"
     _shot(page, "register-errors")
+
+
+def test_without_javascript_the_registration_says_the_check_needs_it(live_server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/register")
+    notice = page.locator("#altcha noscript .error")  # text engines skip <noscript>; CSS not
+    assert notice.is_visible() and "needs JavaScript" in notice.inner_text()
+    page.get_by_label("Email address").fill("nojs@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat the password").fill(PASSWORD)
+    page.wait_for_timeout(1100)  # past the bot trap's minimum fill time
+    page.get_by_role("button", name="Create account").click()
+    assert "needs JavaScript" in page.locator("#altcha-error").inner_text()
+    _shot(page, "register-without-javascript")
+    context.close()
 
 
 def test_the_skip_link_is_the_first_stop_for_keyboard_users(live_server, page):
