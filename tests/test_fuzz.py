@@ -37,7 +37,7 @@ FUZZ = settings(
 )
 
 FORMS = {
-    "/register": ["email", "password", "confirm", "nickname"],
+    "/register": ["email", "password", "confirm", "nickname", "altcha"],
     "/login": ["email", "password", "remember"],
     "/password/forgot": ["email"],
     "/verify/resend": ["email"],
