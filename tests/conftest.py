@@ -78,6 +78,12 @@ class Client(FlaskClient):
         return response
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: starts servers and crashes them (seconds each); `-m 'not slow'` skips"
+    )
+
+
 def require_redis(url: str) -> None:
     """Empty the Redis database at ``url`` for the test; skip without Redis, unless the run
     requires it (CI sets PRIZES_REDIS_REQUIRED and starts one)."""

@@ -15,6 +15,7 @@ class Browser:
     def __init__(self, port: int) -> None:
         self.port = port
         self.cookies: dict[str, str] = {}
+        self.location = ""  # the last answer's Location header
 
     def request(
         self, method: str, path: str, form: dict[str, Any] | None = None
@@ -27,6 +28,7 @@ class Browser:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
+        self.location = response.getheader("Location", "")
         for header in response.headers.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
