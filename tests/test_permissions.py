@@ -71,6 +71,7 @@ NOT_PAGES = {
     "review.decide",
     "voting.ballot",
     "voting.category",
+    "voting.after",
     "voting.finish",
     "voting.results",
     "voting.export",

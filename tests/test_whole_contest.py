@@ -101,8 +101,8 @@ def test_an_edition_from_import_to_published_results(db, outbox):
     for nomination, votes in ((submitted[2], 5), (submitted[3], 3), (submitted[0], 1)):
         for _ in range(votes):
             voting.cast_vote(
-                voting_round,
-                category_id=category.id,
+                voting_round.id,
+                category=category.id,
                 nomination_id=nomination.id,
                 voter=make_user(),
                 now=opens + timedelta(days=1),

@@ -80,5 +80,7 @@ def enforce_timeouts() -> ResponseReturnValue | None:
         return redirect(
             url_for("accounts.login", next=request.path if request.method == "GET" else None)
         )
-    session["seen_at"] = int(moment.timestamp())
+    seen_at = int(moment.timestamp())
+    if seen_at - int(session.get("seen_at", 0)) >= 60:  # the cookie rewritten once a minute
+        session["seen_at"] = seen_at
     return None

@@ -20,13 +20,24 @@ from prizes.voting.queries import BallotItem
 
 
 class VoteForm(FlaskForm):
+    """The choices are only for showing the ballot: whether the project is on it is the
+    vote's own statement's to check, so a POST validates without reading the ballot."""
+
     nomination = RadioField(
-        _l("Your choice"), validators=[InputRequired(message=_l("Choose a project."))]
+        _l("Your choice"),
+        coerce=int,
+        validate_choice=False,
+        validators=[
+            InputRequired(message=_l("Choose a project.")),
+            NumberRange(min=1, max=2**31 - 1, message=_l("Choose a project.")),
+        ],
     )
 
-    def __init__(self, *args: object, nominations: list[BallotItem], **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, nominations: list[BallotItem] | None = None, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.nomination.choices = options((n.id, n.title) for n in nominations)
+        self.nomination.choices = options((n.id, n.title) for n in nominations or [])
 
 
 class ReceiptForm(FlaskForm):

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from prizes.contest.models import Category
@@ -340,6 +340,20 @@ def ballot_category_ids(round_id: int) -> list[int]:
                 .order_by(Category.number)
             )
         ),
+    )
+
+
+def ballot_category_at(round_id: int, position: int) -> ScalarSelect[int]:
+    """The id of the category at a ballot position (from 1), as a subquery, so that the
+    vote's own statement resolves the guided ballot's address (NULL when out of range)."""
+    on_ballot = select(BallotEntry.category_id).where(BallotEntry.round_id == round_id)
+    return (
+        select(Category.id)
+        .where(Category.id.in_(on_ballot))
+        .order_by(Category.number)
+        .limit(1)
+        .offset(position - 1)
+        .scalar_subquery()
     )
 
 

@@ -1,7 +1,7 @@
 """Voting use cases: rounds and their ballots, casting a vote, invalidation, advancing.
 
-The vote path does two statements: a read of the ballot entry (with the nomination's
-organisation) and one ``INSERT ... ON CONFLICT DO NOTHING RETURNING``. The database's
+A vote is one statement: ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``, whose
+SELECT checks the round, the ballot and the organisation as it reads them. The database's
 unique key on (round, category, voter) decides a race: of fifty simultaneous requests
 exactly one row is stored and the others learn "already voted"; nothing slow (password
 hashing, mail) runs on that path.
@@ -19,7 +19,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -86,42 +86,43 @@ def new_receipt_code() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
+@dataclass(frozen=True)
+class BallotPosition:
+    """A category named by its place on the round's ballot (from 1), as the guided ballot's
+    addresses name it; the vote's statement resolves it."""
+
+    position: int
+
+
 def cast_vote(
-    voting_round: VotingRound,
+    round_id: int,
     *,
-    category_id: int,
+    category: int | BallotPosition,
     nomination_id: int,
     voter: User,
     now: datetime,
     client: ClientTraits,
 ) -> Vote:
-    """Record ``voter``'s vote for a nomination in one category of the round.
+    """Record ``voter``'s vote for a nomination in one category (an id, or a ballot
+    position) of the round.
 
-    Raises VotingClosed, VoterNotReady, NotOnBallot, OwnOrganisation or AlreadyVoted, and
-    then changes nothing. Side effects: one vote row (the vote is its own record; it is
-    never updated except to be invalidated, and never deleted).
+    One statement does it: an ``INSERT ... SELECT`` that yields a row only when the round is
+    open, the nomination is on its ballot in that category and is not of the voter's own
+    organisation, with ``ON CONFLICT DO NOTHING RETURNING``. Only when it stores nothing do
+    further reads find out why: VotingClosed, NotOnBallot, OwnOrganisation or AlreadyVoted
+    (VoterNotReady is known before). Nothing is changed then. Side effects: one vote row (the
+    vote is its own record; it is never updated except to be invalidated, never deleted).
     """
-    if not voting_round.is_open(now):
-        raise VotingClosed()
     if not (voter.is_active and voter.is_verified and voter.has_complete_profile):
         raise VoterNotReady()
-    entry_organisation = db.session.scalar(
-        select(Nomination.organisation_key)
-        .join(BallotEntry, BallotEntry.nomination_id == Nomination.id)
-        .where(
-            BallotEntry.round_id == voting_round.id,
-            BallotEntry.category_id == category_id,
-            BallotEntry.nomination_id == nomination_id,
-        )
-    )
-    if entry_organisation is None:
-        raise NotOnBallot()
-    if organisation_key(voter.organisation_name or "") == entry_organisation:
-        raise OwnOrganisation()
+    if isinstance(category, BallotPosition):
+        if category.position < 1:
+            raise NotOnBallot()
+        category_id = queries.ballot_category_at(round_id, category.position)
+    else:
+        category_id = category
+    voter_organisation = organisation_key(voter.organisation_name or "")
     values = {
-        "round_id": voting_round.id,
-        "category_id": category_id,
-        "nomination_id": nomination_id,
         "voter_id": voter.id,
         "cast_at": now,
         "receipt_code": new_receipt_code(),
@@ -129,18 +130,64 @@ def cast_vote(
         "device_hash": client.device_hash,
         "status": VoteStatus.VALID.value,
     }
+    choice = (
+        select(
+            BallotEntry.round_id,
+            BallotEntry.category_id,
+            BallotEntry.nomination_id,
+            *(literal(value, type_=Vote.__table__.c[name].type) for name, value in values.items()),
+        )
+        .join(VotingRound, VotingRound.id == BallotEntry.round_id)
+        .join(Nomination, Nomination.id == BallotEntry.nomination_id)
+        .where(
+            BallotEntry.round_id == round_id,
+            BallotEntry.category_id == category_id,
+            BallotEntry.nomination_id == nomination_id,
+            VotingRound.opens_at <= now,
+            VotingRound.closes_at > now,
+            VotingRound.finalised_at.is_(None),
+            Nomination.organisation_key != voter_organisation,
+        )
+    )
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(Vote)
-        .values(values)
+        .from_select(["round_id", "category_id", "nomination_id", *values], choice)
         .on_conflict_do_nothing(index_elements=["round_id", "category_id", "voter_id"])
         .returning(Vote)
     )
     vote = db.session.scalars(statement).first()
     if vote is None:
-        raise AlreadyVoted()
-    bump_after_commit(db.session, f"tally:{voting_round.id}")
+        raise _refusal(round_id, category_id, nomination_id, voter_organisation, now)
+    bump_after_commit(db.session, f"tally:{round_id}")
     return vote
+
+
+def _refusal(
+    round_id: int,
+    category_id: int | ColumnElement[int],
+    nomination_id: int,
+    voter_organisation: str,
+    now: datetime,
+) -> DomainError:
+    """Why the vote's statement stored nothing (the rare path, so it may read more)."""
+    voting_round = db.session.get(VotingRound, round_id)
+    if voting_round is None or not voting_round.is_open(now):
+        return VotingClosed()
+    entry_organisation = db.session.scalar(
+        select(Nomination.organisation_key)
+        .join(BallotEntry, BallotEntry.nomination_id == Nomination.id)
+        .where(
+            BallotEntry.round_id == round_id,
+            BallotEntry.category_id == category_id,
+            BallotEntry.nomination_id == nomination_id,
+        )
+    )
+    if entry_organisation is None:
+        return NotOnBallot()
+    if entry_organisation == voter_organisation:
+        return OwnOrganisation()
+    return AlreadyVoted()
 
 
 def ballot_order_key(voter_id: int, round_id: int, nomination_id: int) -> str:

@@ -114,24 +114,19 @@ def _category_page(
 
 
 def _cast(round_id: int, position: int) -> ResponseReturnValue:
-    """The vote itself: the busiest request of the contest, so it reads only what the vote
-    needs (the rest only when the page must be shown again) and reads nothing after the
-    commit."""
-    voting_round = queries.get_round(round_id) or abort(404)
-    category_ids = queries.ballot_category_ids(voting_round.id)
-    if not 1 <= position <= len(category_ids):
-        abort(404)
-    category_id = category_ids[position - 1]
-    form = VoteForm(nominations=queries.ballot(voting_round.id, category_id))
+    """The vote itself: the busiest request of the contest, so it is the signed-in user's
+    read and the vote's one statement, nothing more; the page is built again only on a
+    refusal, and where to go next is worked out by the redirect's own request."""
+    form = VoteForm()
     if not form.validate_on_submit():
         return _category_page(
             round_id, position, lambda nominations: _with_errors(form, nominations)
         )
     try:
         vote = services.cast_vote(
-            voting_round,
-            category_id=category_id,
-            nomination_id=int(form.nomination.data),
+            round_id,
+            category=services.BallotPosition(position),
+            nomination_id=form.nomination.data,
             voter=signed_in_user(),
             now=now(),
             client=_client_traits(),
@@ -140,10 +135,20 @@ def _cast(round_id: int, position: int) -> ResponseReturnValue:
         db.session.rollback()
         return _category_page(round_id, position, VoteForm, error=error)
     receipt = vote.receipt_code
-    voted = queries.voted_category_ids(voting_round.id, current_user.id)
-    following = next_unvoted(category_ids, voted, after=position)
     db.session.commit()
     flash(_("Your vote is recorded. Receipt: %(code)s", code=receipt), "success")
+    return redirect(url_for("voting.after", round_id=round_id, position=position))
+
+
+@bp.route("/<int:round_id>/<int:position>/next")
+@voter_required
+def after(round_id: int, position: int) -> ResponseReturnValue:
+    """On to the next category without a vote (going round), or to the ballot's overview
+    once every category has one."""
+    voting_round = queries.get_round(round_id) or abort(404)
+    category_ids = queries.ballot_category_ids(voting_round.id)
+    voted = queries.voted_category_ids(voting_round.id, current_user.id)
+    following = next_unvoted(category_ids, voted, after=position)
     if following is None:
         return redirect(url_for("voting.ballot", round_id=round_id))
     return redirect(url_for("voting.category", round_id=round_id, position=following))

@@ -29,8 +29,8 @@ def redis_cache(app, monkeypatch):
 def _vote(contest, index=0, voter=None):
     nomination = contest.ballot[4][index]
     services.cast_vote(
-        contest.voting_round,
-        category_id=nomination.category_id,
+        contest.voting_round.id,
+        category=nomination.category_id,
         nomination_id=nomination.id,
         voter=voter or make_user(),
         now=now(),

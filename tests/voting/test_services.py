@@ -22,8 +22,8 @@ NO_CLIENT = services.ClientTraits()
 def _vote(contest, number=4, index=0, voter=None, moment=None):
     nomination = contest.ballot[number][index]
     return services.cast_vote(
-        contest.voting_round,
-        category_id=nomination.category_id,
+        contest.voting_round.id,
+        category=nomination.category_id,
         nomination_id=nomination.id,
         voter=voter or contest.voter,
         now=moment or now(),
@@ -75,8 +75,8 @@ def test_only_nominations_on_the_ballot_in_that_category(db, contest):
     nomination = contest.ballot[4][0]
     with pytest.raises(services.NotOnBallot):
         services.cast_vote(
-            contest.voting_round,
-            category_id=contest.category_id(9),
+            contest.voting_round.id,
+            category=contest.category_id(9),
             nomination_id=nomination.id,
             voter=contest.voter,
             now=now(),

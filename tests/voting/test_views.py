@@ -35,12 +35,14 @@ def test_the_guided_ballot_walks_the_categories(client, db, contest, outbox):
     assert "Category 1 of 3" in page and "Skip this category" in page
     choice = contest.ballot[4][2]
     response = client.post_form(_url(contest, 1), {"nomination": choice.id})
-    assert response.status_code == 302 and response.location == _url(contest, 2)
+    assert response.status_code == 302 and client.get(response.location).location == _url(
+        contest, 2
+    )
     # Skip category 2, vote in 3, and the ballot sends the voter back to the one skipped.
     response = client.post_form(_url(contest, 3), {"nomination": contest.ballot[10][0].id})
-    assert response.location == _url(contest, 2)
+    assert client.get(response.location).location == _url(contest, 2)
     response = client.post_form(_url(contest, 2), {"nomination": contest.ballot[9][1].id})
-    assert response.location == f"/vote/{contest.voting_round.id}/"
+    assert client.get(response.location).location == f"/vote/{contest.voting_round.id}/"
     assert "3 of 3 categories" in client.get(f"/vote/{contest.voting_round.id}/").get_data(
         as_text=True
     )
@@ -59,6 +61,11 @@ def test_refusals_say_why_and_change_nothing(app, client, db, contest):
     no_choice = client.post_form(_url(contest, 1), {})
     assert no_choice.status_code == 422 and "Choose a project" in no_choice.get_data(as_text=True)
     assert client.get(_url(contest, 9)).status_code == 404
+    choice = {"nomination": contest.ballot[4][0].id}
+    assert client.post_form(_url(contest, 9), choice).status_code == 404
+    assert client.post_form(_url(contest, 0), choice).status_code == 404
+    for hostile in ("99999999999999999999", "-1", "abc", "1 OR 1=1"):
+        assert client.post_form(_url(contest, 1), {"nomination": hostile}).status_code == 422
     no_token = client.post(_url(contest, 1), data={"nomination": contest.ballot[4][0].id})
     assert no_token.status_code == 400
     assert _votes(db) == 0
@@ -171,8 +178,8 @@ def test_the_secretariat_invalidates_and_advances(client, db, contest, login_as)
         voter = make_user()
         voter_client_votes.append(
             services.cast_vote(
-                contest.voting_round,
-                category_id=contest.category_id(4),
+                contest.voting_round.id,
+                category=contest.category_id(4),
                 nomination_id=contest.ballot[4][index % 2].id,
                 voter=voter,
                 now=now(),
