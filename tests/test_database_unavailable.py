@@ -120,3 +120,18 @@ def test_postgresql_unreachable_gives_503(tmp_path: Path):
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def test_a_mistake_in_the_sql_is_a_500_not_an_outage(tmp_path: Path, caplog):
+    """sqlite3 calls "no such table" an OperationalError too; that is a bug to see, not a
+    reason to tell visitors to come back later."""
+    app = _app(f"sqlite:///{tmp_path / 'never-migrated.db'}", tmp_path)
+    try:
+        response = app.test_client().get("/")
+        assert response.status_code == 500 and "Retry-After" not in response.headers
+        assert "unhandled error" in caplog.text and "no such table" in caplog.text
+        ready = app.test_client().get("/readyz")  # SELECT 1 needs no table: the file is there
+        assert ready.status_code == 200
+    finally:
+        with app.app_context():
+            db.engine.dispose()

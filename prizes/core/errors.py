@@ -60,6 +60,17 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
 """What the database raises while it cannot be reached (down, restarting, its file gone,
 its pool exhausted): the request may succeed if sent again shortly, so 503, not 500."""
 
+# sqlite3 raises OperationalError for mistakes in the SQL too ("no such table", syntax):
+# those stay 500s. These codes (and their extended forms) are the file out of reach.
+_SQLITE_UNAVAILABLE = (
+    "SQLITE_CANTOPEN",
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_IOERR",
+    "SQLITE_FULL",
+    "SQLITE_READONLY",
+)
+
 RETRY_AFTER_SECONDS = 15
 
 
@@ -67,7 +78,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     for error_class in DATABASE_UNAVAILABLE:
-        app.register_error_handler(error_class, _database_unavailable)
+        app.register_error_handler(error_class, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -86,7 +97,7 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
 
 def _http_error(error: HTTPException) -> tuple[str, int] | Response:
     original = getattr(error, "original_exception", None)
-    if isinstance(original, DATABASE_UNAVAILABLE):  # raised after the view, e.g. in a hook
+    if original is not None and is_database_unavailable(original):  # raised after the view
         return _database_unavailable(original)
     code = error.code or 500
     if code >= 500:
@@ -104,6 +115,21 @@ def _unexpected_error(error: Exception) -> tuple[str, int]:
     log.exception("unhandled error", exc_info=error)
     db.session.rollback()
     return _render(InternalServerError.code)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True when the database is out of reach rather than the query wrong."""
+    if not isinstance(error, DATABASE_UNAVAILABLE):
+        return False
+    cause = getattr(error, "orig", None)
+    name = getattr(cause, "sqlite_errorname", None)
+    return name is None or name.startswith(_SQLITE_UNAVAILABLE)
+
+
+def _database_error(error: Exception) -> tuple[str, int] | Response:
+    if is_database_unavailable(error):
+        return _database_unavailable(error)
+    return _unexpected_error(error)
 
 
 def _database_unavailable(error: Exception) -> Response:

@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, 
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
-from prizes.core.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, unavailable_reason
+from prizes.core.errors import RETRY_AFTER_SECONDS, is_database_unavailable, unavailable_reason
 from prizes.db import db
 
 bp = Blueprint("health", __name__)
@@ -30,11 +30,11 @@ def readyz() -> ResponseReturnValue:
     try:
         db.session.execute(text("SELECT 1"))
         checks["database"] = "ok"
-    except DATABASE_UNAVAILABLE as error:  # the same errors that make pages answer 503
-        log.warning("readiness: database unavailable: %s", unavailable_reason(error))
-        checks["database"] = "unavailable"
-    except Exception:  # any failure means "not ready"
-        log.exception("readiness: database")
+    except Exception as error:  # any failure means "not ready"
+        if is_database_unavailable(error):  # as for the pages' 503: one line, no trace
+            log.warning("readiness: database unavailable: %s", unavailable_reason(error))
+        else:
+            log.exception("readiness: database")
         checks["database"] = "unavailable"
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
