@@ -42,8 +42,8 @@ def _round_with_votes(db):
     voters = [make_user(email=f"voter{i}@secret.example.org") for i in range(3)]
     for voter in voters:
         services.cast_vote(
-            voting_round,
-            category_id=nominations[0].category_id,
+            voting_round.id,
+            category=nominations[0].category_id,
             nomination_id=nominations[0].id,
             voter=voter,
             now=now(),
