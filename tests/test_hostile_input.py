@@ -83,3 +83,24 @@ def test_mail_subjects_stay_on_one_line(app, db):
         )
     db.info.pop("prizes.pending_mail", None)
     assert "\n" not in message.subject and "\r" not in message.subject
+
+
+@pytest.mark.parametrize("winners", [[""], ["", "abc"], ["999999"]])
+def test_a_blank_or_foreign_winner_is_refused_not_a_500(client, db, login_as, winners):
+    """Found by tests/fuzz: a blank first value once skipped the choices check."""
+    from sqlalchemy import func, select
+
+    from prizes.nominations.models import NominationStatus
+    from prizes.review.models import Decision
+    from tests.factories import get_category
+
+    edition = make_edition()
+    make_nomination(edition=edition, status=NominationStatus.SHORTLISTED)
+    db.commit()
+    login_as("secretariat")
+    response = client.post_form(
+        f"/admin/experts/{edition.id}/decisions/{get_category(4).id}",
+        {"winners": winners, "rationale": "The strongest results."},
+    )
+    assert response.status_code == 422
+    assert db.scalar(select(func.count(Decision.id))) == 0

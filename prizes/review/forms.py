@@ -78,7 +78,9 @@ class ReasonForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    winners = MultiCheckboxField(_l("Winner(s)"), validators=[Optional()])
+    # No Optional(): it would also skip the check that each value is one of the choices,
+    # and a blank or foreign value would reach int() in the view. None chosen is allowed.
+    winners = MultiCheckboxField(_l("Winner(s)"))
     rationale = TextAreaField(
         _l("Rationale"), validators=[InputRequired(), Length(max=5000)], render_kw={"rows": 3}
     )
