@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     RadioField,
     StringField,
@@ -32,6 +33,8 @@ class VoteForm(FlaskForm):
             NumberRange(min=1, max=2**31 - 1, message=_l("Choose a project.")),
         ],
     )
+    # Filled by the proof-of-work widget when the round asks for it (not rendered here).
+    altcha = HiddenField()
 
     def __init__(
         self, *args: object, nominations: list[BallotItem] | None = None, **kwargs: object

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from prizes.accounts.models import User
 from prizes.contest.models import Edition
-from prizes.core import audit, mail
+from prizes.core import audit, mail, proof_of_work
 from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError
 from prizes.core.urls import external_url
@@ -102,19 +102,24 @@ def cast_vote(
     voter: User,
     now: datetime,
     client: ClientTraits,
+    proof: str | None = None,
 ) -> Vote:
     """Record ``voter``'s vote for a nomination in one category (an id, or a ballot
-    position) of the round.
+    position) of the round. ``proof`` is the solved proof-of-work challenge, which a round
+    may ask with every vote; when given it is checked (and used up) first.
 
     One statement does it: an ``INSERT ... SELECT`` that yields a row only when the round is
     open, the nomination is on its ballot in that category and is not of the voter's own
     organisation, with ``ON CONFLICT DO NOTHING RETURNING``. Only when it stores nothing do
     further reads find out why: VotingClosed, NotOnBallot, OwnOrganisation or AlreadyVoted
-    (VoterNotReady is known before). Nothing is changed then. Side effects: one vote row (the
+    (VoterNotReady and a bad proof, ProofOfWorkRefused, are known before). Nothing is
+    changed then. Side effects: one vote row (the
     vote is its own record; it is never updated except to be invalidated, never deleted).
     """
     if not (voter.is_active and voter.is_verified and voter.has_complete_profile):
         raise VoterNotReady()
+    if proof is not None:
+        proof_of_work.require_solution(proof)
     if isinstance(category, BallotPosition):
         if category.position < 1:
             raise NotOnBallot()
@@ -149,6 +154,8 @@ def cast_vote(
             Nomination.organisation_key != voter_organisation,
         )
     )
+    if proof is None:
+        choice = choice.where(VotingRound.requires_proof_of_work.is_(False))
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(Vote)
@@ -158,7 +165,9 @@ def cast_vote(
     )
     vote = db.session.scalars(statement).first()
     if vote is None:
-        raise _refusal(round_id, category_id, nomination_id, voter_organisation, now)
+        raise _refusal(
+            round_id, category_id, nomination_id, voter_organisation, now, proved=proof is not None
+        )
     bump_after_commit(db.session, f"tally:{round_id}")
     return vote
 
@@ -169,11 +178,15 @@ def _refusal(
     nomination_id: int,
     voter_organisation: str,
     now: datetime,
+    *,
+    proved: bool,
 ) -> DomainError:
     """Why the vote's statement stored nothing (the rare path, so it may read more)."""
     voting_round = db.session.get(VotingRound, round_id)
     if voting_round is None or not voting_round.is_open(now):
         return VotingClosed()
+    if voting_round.requires_proof_of_work and not proved:
+        return proof_of_work.ProofOfWorkRefused()
     entry_organisation = db.session.scalar(
         select(Nomination.organisation_key)
         .join(BallotEntry, BallotEntry.nomination_id == Nomination.id)

@@ -130,6 +130,7 @@ def _cast(round_id: int, position: int) -> ResponseReturnValue:
             voter=signed_in_user(),
             now=now(),
             client=_client_traits(),
+            proof=form.altcha.data or None,
         )
     except DomainError as error:
         db.session.rollback()

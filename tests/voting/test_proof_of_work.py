@@ -4,12 +4,12 @@ one check the vote POST calls (prizes.core.proof_of_work.require_solution)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from prizes.core.audit import AuditEvent
 from prizes.core.errors import DomainError
 from prizes.core.proof_of_work import require_solution
-from prizes.voting.models import VotingRound
+from prizes.voting.models import Vote, VotingRound
 from tests.factories import make_edition, make_nomination
 
 
@@ -86,3 +86,40 @@ def test_the_vote_check_refuses_a_missing_or_reused_solution_as_a_domain_error(c
     require_solution(payload)
     with pytest.raises(DomainError, match="already used"):
         require_solution(payload)
+
+
+def test_a_round_that_asks_it_takes_a_vote_only_with_a_fresh_solution(client, db, contest):
+    contest.voting_round.requires_proof_of_work = True
+    db.commit()
+    client.login(contest.voter.email)
+    url = f"/vote/{contest.voting_round.id}"
+    page = client.get(f"{url}/1").get_data(as_text=True)
+    assert "altcha-widget" in page and "proof-of-work.js" in page
+    choice = {"nomination": contest.ballot[4][0].id}
+
+    missing = client.post_form(f"{url}/1", choice)
+    assert missing.status_code == 422 and "needs JavaScript" in missing.get_data(as_text=True)
+    assert _votes(db, contest) == 0
+
+    payload = client.proof_of_work()
+    assert client.post_form(f"{url}/1", choice | {"altcha": payload}).status_code == 302
+    reused = client.post_form(
+        f"{url}/2", {"nomination": contest.ballot[9][0].id, "altcha": payload}
+    )
+    assert reused.status_code == 422 and "already used" in reused.get_data(as_text=True)
+    assert _votes(db, contest) == 1
+
+
+def test_a_round_that_does_not_ask_it_needs_no_solution(client, db, contest):
+    client.login(contest.voter.email)
+    page = client.get(f"/vote/{contest.voting_round.id}/1").get_data(as_text=True)
+    assert "altcha-widget" not in page
+    choice = {"nomination": contest.ballot[4][0].id}
+    assert client.post_form(f"/vote/{contest.voting_round.id}/1", choice).status_code == 302
+    assert _votes(db, contest) == 1
+
+
+def _votes(db, contest) -> int:
+    return db.scalar(
+        select(func.count()).select_from(Vote).where(Vote.round_id == contest.voting_round.id)
+    )
