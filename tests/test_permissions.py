@@ -56,47 +56,32 @@ ROUTES = {
     "admin.user": ("/admin/users/{user_id}", only("secretariat")),
 }
 # Routes that only take POST, need a token, or are about one object; each is tested in its
-# own domain's tests (tests/nominations, tests/stocktaking).
+# own domain's tests (tests/nominations, tests/stocktaking). The object rules of reviews,
+# scores, nominations, entries, results and flags are in OBJECT_ROUTES below.
 NOT_PAGES = {
     "static",
-    # Pages about one object: their object-level rules are tested in their own domains.
-    "stocktaking.detail",
-    "stocktaking.edit",
-    "nominations.detail",
-    "nominations.image",
-    "nominations.start",
-    "nominations.edit",
-    "nominations.withdraw",
-    "review.queue",
-    "review.decide",
+    # Pages about one object not in OBJECT_ROUTES below: tested in their own domains.
     "voting.ballot",
     "voting.category",
     "voting.after",
     "voting.finish",
-    "voting.results",
-    "voting.export",
     "rounds.create",
     "rounds.detail",
     "rounds.invalidate",
     "rounds.advance",
     "rounds.proof_of_work",
-    "rounds.flags",
     "editions.edit",
     "editions.rubric",
     "rounds.compute_flags",
-    "rounds.decide_flag",
     "review.accept_invitation",
-    "review.score",
     "results.edition",
     "results.export",
     "experts.index",
     "experts.invite",
     "experts.assign",
     "experts.rules",
-    "experts.scores",
     "experts.reopen",
     "experts.apply_stage_one",
-    "experts.decide",
     "experts.publish",
     "accounts.verify_email",
     "accounts.resend_verification",
@@ -116,7 +101,8 @@ NOT_PAGES = {
 
 def test_every_route_is_in_the_matrix(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints - set(ROUTES) - NOT_PAGES == set()
+    assert endpoints - set(ROUTES) - _object_endpoints() - NOT_PAGES == set()
+    assert not NOT_PAGES & _object_endpoints(), "a route with an object rule is not a NOT_PAGE"
 
 
 def _sign_in(client, db, role: str):
@@ -197,3 +183,259 @@ def test_unknown_user_is_a_404_for_the_secretariat(client, db):
         ).status_code
         == 404
     )
+
+
+# --- Object rules ---------------------------------------------------------------------------
+# Who may open or act on one object, in a seeded contest (tests/seeded.py) where each person
+# plays one part: the owner of entries and nominations against another stakeholder; the
+# expert assigned to category 4, the one recused from ``submitted`` and the one assigned
+# to category 9 only. A POST is sent with only the CSRF token (refused by the form, so a
+# permitted actor gets 422 and nothing is written); a refusal must write nothing either.
+ACTORS = [
+    "anonymous",
+    "voter",
+    "owner",
+    "other_stakeholder",
+    "expert",
+    "recused_expert",
+    "unassigned_expert",
+    "secretariat",
+]
+
+
+def allow(*actors: str, ok: int = 200, denied: int = 403) -> dict[str, int]:
+    """``ok`` for ``actors``, sign-in for the anonymous, ``denied`` for everyone else."""
+    return {
+        actor: 302 if actor == "anonymous" else ok if actor in actors else denied
+        for actor in ACTORS
+    }
+
+
+def hidden(*actors: str) -> dict[str, int]:
+    """A private object: 200 for ``actors``, 404 (not even its existence) for the others."""
+    return {actor: 200 if actor in actors else 404 for actor in ACTORS}
+
+
+EXPERTS = ("expert", "recused_expert", "unassigned_expert")
+# (rule, method, URL from the seeded contest, expected status per actor)
+OBJECT_ROUTES = {
+    "review.queue[assigned category]": (
+        "GET",
+        lambda s: f"/review/queue/{s.category.id}",
+        allow("expert", "recused_expert", "secretariat"),
+    ),
+    "review.queue[other category]": (
+        "GET",
+        lambda s: f"/review/queue/{s.other_category.id}",
+        allow("unassigned_expert", "secretariat"),
+    ),
+    "review.decide[page]": (
+        "GET",
+        lambda s: f"/review/nominations/{s.submitted.id}",
+        allow("expert", "secretariat"),
+    ),
+    "review.decide[post]": (
+        "POST",
+        lambda s: f"/review/nominations/{s.submitted.id}",
+        allow("expert", "secretariat", ok=422),
+    ),
+    "review.score[stage 1, assigned]": (
+        "GET",
+        lambda s: f"/review/score/nomination/{s.submitted.id}",
+        # The recused expert sees the page saying so, without the scoring form.
+        allow("expert", "recused_expert"),
+    ),
+    "review.score[stage 2, other category]": (
+        "GET",
+        lambda s: f"/review/score/selection/{s.other_shortlisted.id}",
+        allow("unassigned_expert"),
+    ),
+    "review.score[post, other category]": (
+        "POST",
+        lambda s: f"/review/score/selection/{s.other_shortlisted.id}",
+        # The expert of category 9 has not declared conflicts yet: the page again, unsaved.
+        allow("unassigned_expert"),
+    ),
+    "experts.scores": (
+        "GET",
+        lambda s: f"/admin/experts/{s.edition.id}/scores/selection/{s.category.id}",
+        allow("secretariat"),
+    ),
+    "experts.decide[page]": (
+        "GET",
+        lambda s: f"/admin/experts/{s.edition.id}/decisions/{s.category.id}",
+        allow("secretariat"),
+    ),
+    "experts.decide[post]": (
+        "POST",
+        lambda s: f"/admin/experts/{s.edition.id}/decisions/{s.category.id}",
+        allow("secretariat", ok=422),
+    ),
+    "nominations.detail[draft]": (
+        "GET",
+        lambda s: f"/nominations/{s.draft.id}",
+        # A draft is the nominator's alone, even for the experts of its category.
+        hidden("owner"),
+    ),
+    "nominations.detail[submitted]": (
+        "GET",
+        lambda s: f"/nominations/{s.submitted.id}",
+        hidden("owner", "expert", "secretariat"),
+    ),
+    "nominations.detail[public]": (
+        "GET",
+        lambda s: f"/nominations/{s.ballot[0].id}",
+        hidden(*ACTORS),
+    ),
+    "nominations.image": ("GET", lambda s: f"/nominations/{s.draft.id}/image", hidden()),
+    "nominations.edit[page]": (
+        "GET",
+        lambda s: f"/nominations/{s.draft.id}/edit",
+        {**allow("owner", denied=403), "other_stakeholder": 404},
+    ),
+    "nominations.edit[post]": (
+        "POST",
+        lambda s: f"/nominations/{s.draft.id}/edit",
+        {**allow("owner", ok=422), "other_stakeholder": 404},
+    ),
+    "nominations.start": (
+        "GET",
+        lambda s: f"/projects/{s.entry.id}/nominate",
+        # Anyone who nominates may nominate any project: the submitter need not own it.
+        allow("owner", "other_stakeholder"),
+    ),
+    "stocktaking.detail[private]": (
+        "GET",
+        lambda s: f"/projects/{s.private_entry.id}",
+        hidden("owner", "secretariat"),
+    ),
+    "stocktaking.edit[page]": (
+        "GET",
+        lambda s: f"/projects/{s.private_entry.id}/edit",
+        allow("owner", "secretariat"),
+    ),
+    "stocktaking.edit[post]": (
+        "POST",
+        lambda s: f"/projects/{s.private_entry.id}/edit",
+        allow("owner", "secretariat", ok=422),
+    ),
+    "voting.results[round not final]": (
+        "GET",
+        lambda s: f"/vote/rounds/{s.voting_round.id}/results",
+        {**hidden("secretariat")},
+    ),
+    "voting.export[round not final]": (
+        "GET",
+        lambda s: f"/vote/rounds/{s.voting_round.id}/results.csv",
+        {**hidden("secretariat")},
+    ),
+    "rounds.flags": (
+        "GET",
+        lambda s: f"/admin/rounds/{s.voting_round.id}/flags",
+        allow("secretariat"),
+    ),
+    "rounds.decide_flag": (
+        "POST",
+        lambda s: f"/admin/rounds/flags/{s.flag.id}/action",
+        allow("secretariat", ok=422),
+    ),
+    # Last: the owner's withdrawal succeeds and changes the nomination.
+    "nominations.withdraw": (
+        "POST",
+        lambda s: f"/nominations/{s.submitted.id}/withdraw",
+        {**allow("owner", ok=302), "other_stakeholder": 404},
+    ),
+}
+
+
+def _object_endpoints() -> set[str]:
+    return {name.split("[")[0] for name in OBJECT_ROUTES}
+
+
+def test_object_rules_name_real_routes(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert _object_endpoints() <= endpoints
+    assert not _object_endpoints() & set(ROUTES)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_object_access_matrix(client, db, actor):
+    from tests.dbstate import database_state
+    from tests.seeded import seed_contest
+
+    seeded = seed_contest()
+    if actor != "anonymous":
+        client.login(getattr(seeded, actor).email)
+    for name, (method, url, expected) in OBJECT_ROUTES.items():
+        path = url(seeded)
+        before = database_state(db)
+        response = client.get(path) if method == "GET" else client.post_form(path)
+        assert response.status_code == expected[actor], (name, actor, response.status_code)
+        if response.status_code == 302 and actor == "anonymous":
+            assert "/login" in response.location
+        if method == "POST" and response.status_code != 302:
+            assert database_state(db).changed_tables(before) == [], (name, actor)
+
+
+def test_my_votes_shows_only_ones_own(client, db):
+    from tests.seeded import seed_contest
+
+    seeded = seed_contest()
+    client.login(seeded.voter.email)
+    page = client.get("/vote/mine").get_data(as_text=True)
+    assert seeded.vote.receipt_code in page
+    assert seeded.other_vote.receipt_code not in page
+    assert seeded.ballot[1].entry.title not in page  # what the other voter chose
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "voter"])
+def test_a_receipt_tells_what_was_voted_but_nothing_about_who(client, db, viewer):
+    from tests.seeded import seed_contest
+
+    seeded = seed_contest()
+    if viewer == "voter":
+        client.login(seeded.voter.email)
+    page = client.get("/vote/receipt", query_string={"code": seeded.other_vote.receipt_code})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and seeded.ballot[1].entry.title in text
+    person = seeded.other_voter
+    for personal in (person.email, person.organisation_name, seeded.other_vote.network_hash):
+        assert personal not in text
+    assert f"/admin/users/{person.id}" not in text
+
+
+def test_account_forms_change_only_the_signed_in_account(client, db):
+    """Profile and two-factor pages act on the session's user: an id in the form is ignored."""
+    from sqlalchemy import select
+
+    from prizes.accounts.models import User
+    from tests.dbstate import database_state
+    from tests.seeded import seed_contest
+
+    seeded = seed_contest()
+    victim = seeded.other_voter
+    client.login(seeded.voter.email)
+    victim_row = select(User.__table__).where(User.id == victim.id)
+    victim_before = db.execute(victim_row).one()
+    response = client.post_form(
+        "/account",
+        {
+            "organisation_name": "Renamed Org",
+            "organisation_type": "other",
+            "country": "CH",
+            "id": str(victim.id),
+            "user_id": str(victim.id),
+            "email": "taken.over@example.org",
+            "roles": "secretariat",
+        },
+    )
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(User, seeded.voter.id).organisation_name == "Renamed Org"
+    assert db.get(User, seeded.voter.id).email == seeded.voter.email
+    assert not db.get(User, seeded.voter.id).role_names
+    before = database_state(db)
+    for path in ("/account/two-factor", "/account/password", "/account/email"):
+        client.post_form(path, {"user_id": str(victim.id), "code": "123456", "current": "x"})
+    assert database_state(db).changed_tables(before) == []
+    assert db.execute(victim_row).one() == victim_before

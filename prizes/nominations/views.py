@@ -30,7 +30,7 @@ from prizes.core.vocabulary import country_choices
 from prizes.db import db
 from prizes.nominations import images, queries, rules, services
 from prizes.nominations.forms import NominationForm
-from prizes.nominations.models import Nomination
+from prizes.nominations.models import Nomination, NominationStatus
 from prizes.stocktaking.forms import SearchForm
 from prizes.stocktaking.queries import get_entry
 
@@ -68,8 +68,13 @@ def _visible_nomination(nomination_id: int) -> Nomination:
     nomination = queries.get_nomination(nomination_id) or abort(404)
     if nomination.is_public:
         return nomination
-    if current_user.is_authenticated and (
-        current_user.id == nomination.nominator_id or services.can_review(current_user, nomination)
+    if not current_user.is_authenticated:
+        abort(404)
+    if current_user.id == nomination.nominator_id:
+        return nomination
+    # A draft is the nominator's alone until submitted; reviewers see what was sent.
+    if nomination.status != NominationStatus.DRAFT and services.can_review(
+        current_user, nomination
     ):
         return nomination
     abort(404)
