@@ -54,6 +54,8 @@ def _matching_step(secret: str, code: str, moment: datetime) -> int | None:
     """The time step the code belongs to (this one or a neighbour), or None."""
     totp = pyotp.TOTP(secret)
     code = code.strip().replace(" ", "")
+    if not (code.isascii() and code.isdigit()):  # compare_digest refuses non-ASCII text
+        return None
     step = totp.timecode(moment)
     for candidate in (step, step - 1, step + 1):
         if secrets.compare_digest(totp.generate_otp(candidate), code):

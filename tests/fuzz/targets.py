@@ -22,11 +22,6 @@ MOMENTS = ["2031-01-15T10:00", "2031-02-15T23:00", "2031-01-15T09:00", "2031-01-
 WORDS = ["A sound project. " * 12, "word " * 170, "Short."]
 BOOLEANS = ["y", "on", "1", "", "false"]
 STAGES = ["completed", "major_phase_completed", "unfinished"]
-TWO_FACTOR_BUG = (
-    "prizes/accounts/two_factor.py compares codes with secrets.compare_digest, which raises "
-    "TypeError on a non-ASCII code: a 500 (test_post_routes.py::"
-    "test_a_non_ascii_two_factor_code_is_refused)"
-)
 
 
 @dataclass(frozen=True)
@@ -39,8 +34,6 @@ class Target:
     files: tuple[str, ...] = ()
     # Tables a refused request may still write, each for a stated reason.
     writes_when_refused: frozenset[str] = field(default_factory=frozenset)
-    # A known bug the fuzz finds, reported and pinned by a strict xfail elsewhere.
-    known_bug: str | None = None
 
 
 def _entry_fields(s: Seeded) -> dict[str, list[str] | None]:
@@ -144,13 +137,11 @@ TARGETS: dict[str, Target] = {
         "pending_two_factor",
         lambda s: ["/login/code"],
         lambda s: {"code": ["123456", "ABCDEF-123456"]},
-        known_bug=TWO_FACTOR_BUG,
     ),
     "accounts.two_factor_setup": Target(
         "voter",
         lambda s: ["/account/two-factor"],
         lambda s: {"code": ["123456", "000000"]},
-        known_bug=TWO_FACTOR_BUG,
     ),
     "accounts.forgot_password": Target(
         "anonymous", lambda s: ["/password/forgot"], lambda s: {"email": [s.voter.email, *EMAILS]}

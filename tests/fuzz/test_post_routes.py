@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from prizes.core.clock import now
@@ -44,18 +44,7 @@ def _sign_in(client, db, seeded: Seeded, role: str) -> None:
     client.login(getattr(seeded, role).email)
 
 
-def _cases() -> list[object]:
-    # A known bug fails its route's fuzz only when an example hits it, so that mark cannot
-    # be strict; the bug's own strict xfail below flips once it is fixed.
-    return [
-        pytest.param(name, marks=pytest.mark.xfail(reason=target.known_bug, strict=False))
-        if target.known_bug
-        else name
-        for name, target in sorted(TARGETS.items())
-    ]
-
-
-@pytest.mark.parametrize("endpoint", _cases())
+@pytest.mark.parametrize("endpoint", sorted(TARGETS))
 def test_hostile_posts_never_fail_or_half_write(app, client, db, endpoint):
     target = TARGETS[endpoint]
     seeded = seed_contest()
@@ -63,8 +52,7 @@ def test_hostile_posts_never_fail_or_half_write(app, client, db, endpoint):
     urls, fields = target.urls(seeded), target.fields(seeded)
     known = {"state": database_state(db)}
 
-    # A known bug is found, not shrunk: its minimal case is pinned by its own test.
-    @settings(FUZZ, phases=(Phase.generate,)) if target.known_bug else FUZZ
+    @FUZZ
     @given(url=st.sampled_from(urls), data=form_data(fields, target.files))
     def post(url: str, data: dict[str, object]) -> None:
         before = known["state"]
@@ -79,9 +67,6 @@ def test_hostile_posts_never_fail_or_half_write(app, client, db, endpoint):
     post()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason=TARGETS["accounts.login_code"].known_bug
-)
 @pytest.mark.parametrize("page", ["/login/code", "/account/two-factor"])
 def test_a_non_ascii_two_factor_code_is_refused(client, db, page):
     seeded = seed_contest()
