@@ -9,25 +9,21 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
-    RadioField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from prizes.core.clock import GENEVA
-from prizes.core.forms import options
-from prizes.voting.queries import BallotItem
 
 
 class VoteForm(FlaskForm):
-    """The choices are only for showing the ballot: whether the project is on it is the
-    vote's own statement's to check, so a POST validates without reading the ballot."""
+    """The choice is a number here: whether that project is on the ballot is the vote's own
+    statement's to check, so a POST validates without reading the ballot (and the page,
+    which may list hundreds of projects, writes its own radio buttons)."""
 
-    nomination = RadioField(
+    nomination = IntegerField(
         _l("Your choice"),
-        coerce=int,
-        validate_choice=False,
         validators=[
             InputRequired(message=_l("Choose a project.")),
             NumberRange(min=1, max=2**31 - 1, message=_l("Choose a project.")),
@@ -35,12 +31,6 @@ class VoteForm(FlaskForm):
     )
     # Filled by the proof-of-work widget when the round asks for it (not rendered here).
     altcha = HiddenField()
-
-    def __init__(
-        self, *args: object, nominations: list[BallotItem] | None = None, **kwargs: object
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.nomination.choices = options((n.id, n.title) for n in nominations or [])
 
 
 class ReceiptForm(FlaskForm):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -81,11 +80,11 @@ def ballot(round_id: int) -> ResponseReturnValue:
 def category(round_id: int, position: int) -> ResponseReturnValue:
     if request.method == "POST":
         return _cast(round_id, position)
-    return _category_page(round_id, position, VoteForm)
+    return _category_page(round_id, position, VoteForm())
 
 
 def _category_page(
-    round_id: int, position: int, make_form: Any, error: DomainError | None = None
+    round_id: int, position: int, form: VoteForm, error: DomainError | None = None
 ) -> ResponseReturnValue:
     """The category's page: the projects in the voter's own order, or their vote."""
     state = _ballot_state(round_id)
@@ -96,7 +95,6 @@ def _category_page(
         queries.ballot(state.voting_round.id, chosen_category.id),
         key=lambda n: services.ballot_order_key(current_user.id, state.voting_round.id, n.id),
     )
-    form = make_form(nominations=nominations)
     context = {
         "state": state,
         "position": position,
@@ -119,9 +117,7 @@ def _cast(round_id: int, position: int) -> ResponseReturnValue:
     refusal, and where to go next is worked out by the redirect's own request."""
     form = VoteForm()
     if not form.validate_on_submit():
-        return _category_page(
-            round_id, position, lambda nominations: _with_errors(form, nominations)
-        )
+        return _category_page(round_id, position, form)
     try:
         vote = services.cast_vote(
             round_id,
@@ -134,7 +130,7 @@ def _cast(round_id: int, position: int) -> ResponseReturnValue:
         )
     except DomainError as error:
         db.session.rollback()
-        return _category_page(round_id, position, VoteForm, error=error)
+        return _category_page(round_id, position, form, error=error)
     receipt = vote.receipt_code
     db.session.commit()
     flash(_("Your vote is recorded. Receipt: %(code)s", code=receipt), "success")
@@ -153,12 +149,6 @@ def after(round_id: int, position: int) -> ResponseReturnValue:
     if following is None:
         return redirect(url_for("voting.ballot", round_id=round_id))
     return redirect(url_for("voting.category", round_id=round_id, position=following))
-
-
-def _with_errors(form: VoteForm, nominations: list[queries.BallotItem]) -> VoteForm:
-    """The submitted form again (with its errors), its choices in the page's order."""
-    form.nomination.choices = VoteForm(nominations=nominations).nomination.choices
-    return form
 
 
 def next_unvoted(category_ids: list[int], voted: set[int], *, after: int = 0) -> int | None:
