@@ -4,17 +4,16 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from itsdangerous import BadData, URLSafeTimedSerializer
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from prizes.accounts.passwords import MAX_LENGTH
-from prizes.core.forms import email_field, new_password_fields, options
+from prizes.core.forms import SiteForm, email_field, new_password_fields, options
 from prizes.core.vocabulary import STAKEHOLDER_TYPE_LABELS
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(SiteForm):
     email = email_field()
     password, confirm = new_password_fields()
     # Bot traps: a field people never see or fill, and the moment the form was served.
@@ -48,7 +47,7 @@ def _fill_clock() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="prizes.form-started")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SiteForm):
     email = email_field()
     password = PasswordField(
         _l("Password"),
@@ -58,20 +57,20 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class EmailForm(FlaskForm):
+class EmailForm(SiteForm):
     email = email_field()
 
 
-class ConfirmLinkForm(FlaskForm):
+class ConfirmLinkForm(SiteForm):
     """The button on a mailed link's page: opening a link changes nothing, pressing this
     does (so a mail scanner or a prefetching browser cannot confirm on the owner's behalf)."""
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(SiteForm):
     password, confirm = new_password_fields()
 
 
-class CodeForm(FlaskForm):
+class CodeForm(SiteForm):
     code = StringField(
         _l("Code from your authenticator app, or a recovery code"),
         validators=[InputRequired(), Length(min=6, max=20)],
@@ -79,7 +78,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(SiteForm):
     """A fresh proof of the current password before a change that locks others out."""
 
     current = PasswordField(
@@ -90,7 +89,7 @@ class ChangePasswordForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(SiteForm):
     current = PasswordField(
         _l("Current password"),
         validators=[InputRequired(), Length(max=MAX_LENGTH)],
@@ -99,7 +98,7 @@ class ChangeEmailForm(FlaskForm):
     email = email_field(_l("New email address"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(SiteForm):
     """What the real contest asks of every voter before the first vote."""
 
     organisation_name = StringField(

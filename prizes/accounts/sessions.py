@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from prizes.accounts.models import User
@@ -35,13 +35,17 @@ def init_app(app: Flask) -> None:
     app.before_request(enforce_timeouts)
 
 
+# Every request loads the signed-in user, with its roles, in one query built once.
+_USER_WITH_ROLES = (
+    select(User).where(User.id == bindparam("user_id")).options(joinedload(User.roles))
+)
+
+
 def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    # Every request loads the signed-in user: with its roles, in one query.
-    query = select(User).where(User.id == int(user_id)).options(joinedload(User.roles))
-    user = db.session.scalars(query).unique().first()
+    user = db.session.scalars(_USER_WITH_ROLES, {"user_id": int(user_id)}).unique().first()
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,7 +22,7 @@ from prizes.accounts.models import Role
 from prizes.contest import services as contest
 from prizes.contest.models import Edition
 from prizes.core.clock import in_geneva
-from prizes.core.forms import options
+from prizes.core.forms import SiteForm, options
 from prizes.voting.forms import RoundForm
 
 ROLE_LABELS = {
@@ -33,7 +32,7 @@ ROLE_LABELS = {
 }
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(SiteForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
@@ -45,7 +44,7 @@ class UserSearchForm(FlaskForm):
     )
 
 
-class RoleChangeForm(FlaskForm):
+class RoleChangeForm(SiteForm):
     role = SelectField(
         _l("Role"),
         choices=options((r, ROLE_LABELS[r]) for r in (Role.STAKEHOLDER, Role.SECRETARIAT)),
@@ -66,13 +65,13 @@ class RoundSetupForm(RoundForm):
     )
 
 
-class ProofOfWorkForm(FlaskForm):
+class ProofOfWorkForm(SiteForm):
     """Turn the round's proof of work on or off."""
 
     required = HiddenField(validators=[InputRequired(), AnyOf(["on", "off"])])
 
 
-class EditionForm(FlaskForm):
+class EditionForm(SiteForm):
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2200)])
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     submission_opens = DateField(_l("Submissions open (day)"), validators=[InputRequired()])
@@ -133,11 +132,11 @@ class CriterionForm(Form):
     )
 
 
-class RubricForm(FlaskForm):
+class RubricForm(SiteForm):
     criteria = FieldList(FormField(CriterionForm), min_entries=1, max_entries=40)
 
 
-class VoteExportForm(FlaskForm):
+class VoteExportForm(SiteForm):
     """Which round's votes to export; the rounds are given by the caller."""
 
     voting_round = SelectField(_l("Round"), coerce=int, validators=[InputRequired()])
@@ -147,7 +146,7 @@ class VoteExportForm(FlaskForm):
         self.voting_round.choices = rounds
 
 
-class NominationExportForm(FlaskForm):
+class NominationExportForm(SiteForm):
     """Which edition's nominations to export; the editions are given by the caller."""
 
     edition = SelectField(_l("Edition"), coerce=int, validators=[InputRequired()])

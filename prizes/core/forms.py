@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
+from babel.support import Translations
 from flask import flash, render_template
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from prizes.accounts.passwords import MAX_LENGTH, MIN_LENGTH, is_common
 from prizes.core.errors import DomainError
 from prizes.db import db
+
+
+class SiteForm(FlaskForm):
+    """The base of every form here: CSRF from Flask-WTF, and WTForms' own messages in the
+    reader's language with their catalogue read once per language (Flask-WTF reads it from
+    disk again for every request that builds a form, a sixth of a vote's time)."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> Any:
+            locale = get_locale()
+            return _wtforms_messages(str(locale)) if locale else None
+
+
+@functools.cache
+def _wtforms_messages(locale: str) -> Translations:
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def options(pairs: Iterable[tuple[Any, Any]], *, blank: Any = None) -> list[SelectChoice]:
@@ -46,14 +66,14 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
     return password, confirm
 
 
-def _not_common(_form: FlaskForm, field: PasswordField) -> None:
+def _not_common(_form: SiteForm, field: PasswordField) -> None:
     if field.data and is_common(field.data):
         raise ValidationError(
             _l("This password is among the most used ones; please choose another.")
         )
 
 
-def form_page(template: str, form: FlaskForm, **context: Any) -> tuple[str, int]:
+def form_page(template: str, form: SiteForm, **context: Any) -> tuple[str, int]:
     """Render a form page: 200 when first shown, 422 when it comes back with errors."""
     status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, **context), status

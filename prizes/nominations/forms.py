@@ -3,13 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectField, TextAreaField, URLField
 from wtforms.validators import URL, InputRequired, Length, Optional, ValidationError
 
 from prizes.contest.models import Category
-from prizes.core.forms import options
+from prizes.core.forms import SiteForm, options
 from prizes.core.vocabulary import SDG_NAMES, SDG_NUMBERS
 from prizes.nominations.models import Nomination, NominationStatus, ProjectStage
 from prizes.nominations.rules import SHORT_DESCRIPTION_WORDS
@@ -31,7 +30,7 @@ def _long_text(label: Any, description: Any = None, rows: int = 5) -> TextAreaFi
     )
 
 
-class NominationForm(FlaskForm):
+class NominationForm(SiteForm):
     """The real contest's form; a draft may be saved incomplete, the rules check on submit."""
 
     category = SelectField(_l("Prize category"), validators=[InputRequired()])
@@ -125,7 +124,7 @@ REVIEW_CHOICES = {
 }
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(SiteForm):
     outcome = RadioField(
         _l("Decision"), choices=options(REVIEW_CHOICES.items()), validators=[InputRequired()]
     )

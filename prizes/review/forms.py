@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from prizes.core.forms import email_field, options
+from prizes.core.forms import SiteForm, email_field, options
 from prizes.review.models import RubricCriterion
 from prizes.stocktaking.forms import MultiCheckboxField
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(SiteForm):
     has_conflict = RadioField(
         _l("Do you have a conflict of interest with this nomination?"),
         choices=options([("no", _l("No")), ("yes", _l("Yes, I recuse myself"))]),
@@ -23,7 +22,7 @@ class ConflictForm(FlaskForm):
     )
 
 
-class ScoreForm(FlaskForm):
+class ScoreForm(SiteForm):
     """One value and an optional comment per criterion; the fields are made per rubric."""
 
     def criterion_fields(self) -> list[tuple[RubricCriterion, object, object]]:
@@ -60,24 +59,24 @@ def score_form(criteria: list[RubricCriterion], low: int, high: int, **kwargs: o
     return form
 
 
-class InviteForm(FlaskForm):
+class InviteForm(SiteForm):
     email = email_field(_l("Expert's email address"))
     categories = MultiCheckboxField(
         _l("Categories"), validators=[InputRequired(message=_l("Choose at least one category."))]
     )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(SiteForm):
     categories = MultiCheckboxField(_l("Categories"), validators=[Optional()])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(SiteForm):
     reason = TextAreaField(
         _l("Reason"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(SiteForm):
     # No Optional(): it would also skip the check that each value is one of the choices,
     # and a blank or foreign value would reach int() in the view. None chosen is allowed.
     winners = MultiCheckboxField(_l("Winner(s)"))
@@ -96,7 +95,7 @@ class DecisionForm(FlaskForm):
     )
 
 
-class EditionRulesForm(FlaskForm):
+class EditionRulesForm(SiteForm):
     nominated_per_category = IntegerField(
         _l("Nominated per category (stage 1)"), validators=[Optional(), NumberRange(min=1, max=500)]
     )

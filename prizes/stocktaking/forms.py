@@ -4,7 +4,6 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -25,7 +24,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from prizes.contest.models import Category
-from prizes.core.forms import options
+from prizes.core.forms import SiteForm, options
 from prizes.core.vocabulary import SDG_NAMES, STAKEHOLDER_TYPE_LABELS, ActionLine, StakeholderType
 from prizes.stocktaking.models import StocktakingEntry
 from prizes.stocktaking.queries import EntryFilters, Sort
@@ -42,7 +41,7 @@ SDG_OPTIONS = [(n, f"{n}. {name}") for n, name in SDG_NAMES.items()]
 ACTION_LINE_OPTIONS = [(line.value, line.value) for line in ActionLine]
 
 
-class SearchForm(FlaskForm):
+class SearchForm(SiteForm):
     """The public search; a GET form that changes nothing, so it needs no CSRF token."""
 
     class Meta:
@@ -102,7 +101,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class EntryForm(FlaskForm):
+class EntryForm(SiteForm):
     title = StringField(_l("Project title"), validators=[InputRequired(), Length(min=3, max=300)])
     organisation = StringField(
         _l("Organisation"), validators=[InputRequired(), Length(min=2, max=300)]

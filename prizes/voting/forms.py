@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -15,9 +14,10 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from prizes.core.clock import GENEVA
+from prizes.core.forms import SiteForm
 
 
-class VoteForm(FlaskForm):
+class VoteForm(SiteForm):
     """The choice is a number here: whether that project is on the ballot is the vote's own
     statement's to check, so a POST validates without reading the ballot (and the page,
     which may list hundreds of projects, writes its own radio buttons)."""
@@ -33,7 +33,7 @@ class VoteForm(FlaskForm):
     altcha = HiddenField()
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(SiteForm):
     class Meta:
         csrf = False  # a GET lookup that changes nothing
 
@@ -48,7 +48,7 @@ class ReceiptForm(FlaskForm):
     )
 
 
-class RoundForm(FlaskForm):
+class RoundForm(SiteForm):
     """Times are entered in Geneva time, the contest's official clock."""
 
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
@@ -74,7 +74,7 @@ class RoundForm(FlaskForm):
         return field.data.replace(tzinfo=GENEVA).astimezone(UTC)
 
 
-class InvalidateForm(FlaskForm):
+class InvalidateForm(SiteForm):
     references = TextAreaField(
         _l("Receipt codes or vote numbers"),
         description=_l("One or more, separated by spaces, commas or new lines."),

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from prizes.contest.models import Category
@@ -343,16 +343,19 @@ def ballot_category_ids(round_id: int) -> list[int]:
     )
 
 
-def ballot_category_at(round_id: int, position: int) -> ScalarSelect[int]:
-    """The id of the category at a ballot position (from 1), as a subquery, so that the
-    vote's own statement resolves the guided ballot's address (NULL when out of range)."""
+def ballot_category_at(
+    round_id: int | ColumnElement[int], offset: int | ColumnElement[int]
+) -> ScalarSelect[int]:
+    """The id of the category ``offset`` places from the start of the round's ballot, as a
+    subquery, so that the vote's own statement resolves the guided ballot's address (NULL
+    when out of range). Values or bound parameters."""
     on_ballot = select(BallotEntry.category_id).where(BallotEntry.round_id == round_id)
     return (
         select(Category.id)
         .where(Category.id.in_(on_ballot))
         .order_by(Category.number)
         .limit(1)
-        .offset(position - 1)
+        .offset(offset)
         .scalar_subquery()
     )
 

@@ -10,6 +10,7 @@ hashing, mail) runs on that path.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -19,7 +20,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, literal, select, update
+from sqlalchemy import ColumnElement, Insert, Integer, String, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -120,14 +121,17 @@ def cast_vote(
         raise VoterNotReady()
     if proof is not None:
         proof_of_work.require_solution(proof)
-    if isinstance(category, BallotPosition):
-        if category.position < 1:
-            raise NotOnBallot()
-        category_id = queries.ballot_category_at(round_id, category.position)
-    else:
-        category_id = category
+    by_position = isinstance(category, BallotPosition)
+    if isinstance(category, BallotPosition) and category.position < 1:
+        raise NotOnBallot()
     voter_organisation = organisation_key(voter.organisation_name or "")
+    statement = _vote_statement(
+        db.session.get_bind().dialect.name, by_position=by_position, proved=proof is not None
+    )
     values = {
+        "round_id": round_id,
+        "nomination_id": nomination_id,
+        "voter_organisation": voter_organisation,
         "voter_id": voter.id,
         "cast_at": now,
         "receipt_code": new_receipt_code(),
@@ -135,41 +139,68 @@ def cast_vote(
         "device_hash": client.device_hash,
         "status": VoteStatus.VALID.value,
     }
+    if isinstance(category, BallotPosition):
+        values["offset"] = category.position - 1
+    else:
+        values["category_id"] = category
+    vote = db.session.scalars(statement, values).first()
+    if vote is None:
+        category_id = (
+            queries.ballot_category_at(round_id, category.position - 1)
+            if isinstance(category, BallotPosition)
+            else category
+        )
+        raise _refusal(
+            round_id, category_id, nomination_id, voter_organisation, now, proved=proof is not None
+        )
+    bump_after_commit(db.session, f"tally:{round_id}")
+    return vote
+
+
+VOTE_VALUES = ("voter_id", "cast_at", "receipt_code", "network_hash", "device_hash", "status")
+
+
+@functools.cache
+def _vote_statement(dialect: str, *, by_position: bool, proved: bool) -> Insert:
+    """The vote's statement, built once per shape (building it costs more Python time than
+    the rest of the vote); each vote only binds its values."""
+    value = {name: bindparam(name, type_=Vote.__table__.c[name].type) for name in VOTE_VALUES}
+    round_id = bindparam("round_id", type_=Integer)
+    category_id = (
+        queries.ballot_category_at(round_id, bindparam("offset", type_=Integer))
+        if by_position
+        else bindparam("category_id", type_=Integer)
+    )
     choice = (
         select(
             BallotEntry.round_id,
             BallotEntry.category_id,
             BallotEntry.nomination_id,
-            *(literal(value, type_=Vote.__table__.c[name].type) for name, value in values.items()),
+            *value.values(),
         )
         .join(VotingRound, VotingRound.id == BallotEntry.round_id)
         .join(Nomination, Nomination.id == BallotEntry.nomination_id)
         .where(
             BallotEntry.round_id == round_id,
             BallotEntry.category_id == category_id,
-            BallotEntry.nomination_id == nomination_id,
-            VotingRound.opens_at <= now,
-            VotingRound.closes_at > now,
+            BallotEntry.nomination_id == bindparam("nomination_id", type_=Integer),
+            VotingRound.opens_at <= value["cast_at"],
+            VotingRound.closes_at > value["cast_at"],
             VotingRound.finalised_at.is_(None),
-            Nomination.organisation_key != voter_organisation,
+            Nomination.organisation_key != bindparam("voter_organisation", type_=String),
         )
     )
-    if proof is None:
+    if not proved:
         choice = choice.where(VotingRound.requires_proof_of_work.is_(False))
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
         insert(Vote)
-        .from_select(["round_id", "category_id", "nomination_id", *values], choice)
+        .from_select(["round_id", "category_id", "nomination_id", *VOTE_VALUES], choice)
         .on_conflict_do_nothing(index_elements=["round_id", "category_id", "voter_id"])
         .returning(Vote)
+        # The values are bound parameters of one statement, not rows for a bulk insert.
+        .execution_options(dml_strategy="orm")
     )
-    vote = db.session.scalars(statement).first()
-    if vote is None:
-        raise _refusal(
-            round_id, category_id, nomination_id, voter_organisation, now, proved=proof is not None
-        )
-    bump_after_commit(db.session, f"tally:{round_id}")
-    return vote
 
 
 def _refusal(
