@@ -54,6 +54,15 @@ class BallotState:
     def position_of_next_unvoted(self, after: int = 0) -> int | None:
         return next_unvoted([c.id for c, _count in self.categories], set(self.votes), after=after)
 
+    def just_voted(self) -> tuple[Category, Vote] | None:
+        """The vote the voter has just cast (the page's ``voted`` position), to confirm it."""
+        position = request.args.get("voted", type=int)
+        if position is None or not 1 <= position <= len(self.categories):
+            return None
+        voted_category, _count = self.categories[position - 1]
+        vote = self.votes.get(voted_category.id)
+        return (voted_category, vote) if vote else None
+
 
 def _ballot_state(round_id: int) -> BallotState:
     voting_round = queries.get_round(round_id) or abort(404)
@@ -113,13 +122,15 @@ def _category_page(
 
 def _cast(round_id: int, position: int) -> ResponseReturnValue:
     """The vote itself: the busiest request of the contest, so it is the signed-in user's
-    read and the vote's one statement, nothing more; the page is built again only on a
-    refusal, and where to go next is worked out by the redirect's own request."""
+    read and the vote's one statement, nothing more (not even a session cookie to write);
+    the page is built again only on a refusal. Where to go next is worked out by the
+    redirect's own request, and the page after it confirms the vote, with its receipt, from
+    what the database holds."""
     form = VoteForm()
     if not form.validate_on_submit():
         return _category_page(round_id, position, form)
     try:
-        vote = services.cast_vote(
+        services.cast_vote(
             round_id,
             category=services.BallotPosition(position),
             nomination_id=form.nomination.data,
@@ -131,9 +142,7 @@ def _cast(round_id: int, position: int) -> ResponseReturnValue:
     except DomainError as error:
         db.session.rollback()
         return _category_page(round_id, position, form, error=error)
-    receipt = vote.receipt_code
     db.session.commit()
-    flash(_("Your vote is recorded. Receipt: %(code)s", code=receipt), "success")
     return redirect(url_for("voting.after", round_id=round_id, position=position))
 
 
@@ -147,8 +156,10 @@ def after(round_id: int, position: int) -> ResponseReturnValue:
     voted = queries.voted_category_ids(voting_round.id, current_user.id)
     following = next_unvoted(category_ids, voted, after=position)
     if following is None:
-        return redirect(url_for("voting.ballot", round_id=round_id))
-    return redirect(url_for("voting.category", round_id=round_id, position=following))
+        return redirect(url_for("voting.ballot", round_id=round_id, voted=position))
+    return redirect(
+        url_for("voting.category", round_id=round_id, position=following, voted=position)
+    )
 
 
 def next_unvoted(category_ids: list[int], voted: set[int], *, after: int = 0) -> int | None:

@@ -35,19 +35,25 @@ def test_the_guided_ballot_walks_the_categories(client, db, contest, outbox):
     assert "Category 1 of 3" in page and "Skip this category" in page
     choice = contest.ballot[4][2]
     response = client.post_form(_url(contest, 1), {"nomination": choice.id})
-    assert response.status_code == 302 and client.get(response.location).location == _url(
-        contest, 2
-    )
+    assert response.status_code == 302 and "Set-Cookie" not in response.headers
+    following = client.get(response.location).location
+    assert following == f"{_url(contest, 2)}?voted=1"
+    # The next page confirms the vote with its receipt, as the database holds it.
+    receipt = db.scalar(select(Vote.receipt_code).where(Vote.nomination_id == choice.id))
+    confirmation = client.get(following).get_data(as_text=True)
+    assert "is recorded. Receipt: " + receipt in confirmation
+    assert "is recorded" not in client.get(f"{_url(contest, 2)}?voted=2").get_data(as_text=True)
     # Skip category 2, vote in 3, and the ballot sends the voter back to the one skipped.
     response = client.post_form(_url(contest, 3), {"nomination": contest.ballot[10][0].id})
-    assert client.get(response.location).location == _url(contest, 2)
+    assert client.get(response.location).location == f"{_url(contest, 2)}?voted=3"
     response = client.post_form(_url(contest, 2), {"nomination": contest.ballot[9][1].id})
-    assert client.get(response.location).location == f"/vote/{contest.voting_round.id}/"
+    overview = client.get(response.location).location
+    assert overview == f"/vote/{contest.voting_round.id}/?voted=2"
+    assert "is recorded. Receipt:" in client.get(overview).get_data(as_text=True)
     assert "3 of 3 categories" in client.get(f"/vote/{contest.voting_round.id}/").get_data(
         as_text=True
     )
     mine = client.get("/vote/mine").get_data(as_text=True)
-    receipt = db.scalar(select(Vote.receipt_code).where(Vote.nomination_id == choice.id))
     assert receipt in mine and choice.entry.title in mine
     assert client.post_form(f"/vote/{contest.voting_round.id}/finish").location == "/vote/mine"
     assert receipt in outbox()[0].get_content()
