@@ -6,6 +6,7 @@ Used by ``bench/vote_load.py`` and ``bench/ballot_load.py``; not a script of its
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import os
 import secrets
@@ -17,7 +18,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -136,10 +137,19 @@ def add_voters(count: int) -> list[int]:
 
 
 def forge_session(app: Flask, user_id: int) -> tuple[str, str]:
-    """A signed-in session cookie and its form token, made as Flask and Flask-WTF make them,
-    so that no request pays for an argon2 sign-in."""
+    """A signed-in session cookie and its form token, made as Flask, Flask-Login and
+    Flask-WTF make them at a real sign-in, so that no request pays for an argon2 sign-in.
+
+    With the client's identifier (``_id``: address and user agent) as Flask-Login stores it,
+    and the sign-in time as the app stores it: without them the server would rewrite the
+    cookie on every request (the client here keeps no cookies), which a browser's session
+    does not make it do. Forge it when the voter starts, as a sign-in would be."""
     raw = secrets.token_hex(20)
+    client = f"{b'127.0.0.1'}|{FORM['User-Agent'].encode()}"  # as Flask-Login writes it
+    signed_in_at = int(time.time())
     session = {"_user_id": f"{user_id}.1", "_fresh": True, "csrf_token": raw}
+    session |= {"_id": hashlib.sha512(client.encode()).hexdigest(), "remember": False}
+    session |= {"signed_in_at": signed_in_at, "seen_at": signed_in_at}
     cookie = app.session_interface.get_signing_serializer(app).dumps(session)  # type: ignore[attr-defined]
     token = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
     return f"{app.config['SESSION_COOKIE_NAME']}={cookie}", token
@@ -188,7 +198,7 @@ def fetch(conn: http.client.HTTPConnection, request: Request) -> tuple[int, byte
 
 
 def run_phase(
-    port: int, jobs: list[list[Request]], threads: int, deadline: float, phase: Phase
+    port: int, jobs: Iterable[list[Request]], threads: int, deadline: float, phase: Phase
 ) -> int:
     """A fixed number of connections, one thread each; a job (a voter's requests) runs in
     order on one connection, and none starts after ``deadline``. Adds the answers to

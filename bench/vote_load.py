@@ -19,9 +19,11 @@ import http.client
 import secrets
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
+from flask import Flask
 from load import (
     DEFAULT_URL,
     FORM,
@@ -84,6 +86,15 @@ def check_run(round_id: int, voter_ids: list[int], done: int, votes: Phase, bare
     return (found or f"ok: {valid} votes, {rows} bare rows") + late
 
 
+def signed_in_ballots(
+    app: Flask, round_id: int, ballot: dict[int, list[int]], voter_ids: list[int]
+) -> Iterator[list[Request]]:
+    """Each voter's ballot, signed in (its session forged) only when the voter's turn comes,
+    as a real voter signs in just before voting."""
+    for voter_id in voter_ids:
+        yield ballot_requests(round_id, ballot, forge_session(app, voter_id), voter_id)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL, help="or: sqlite")
@@ -108,7 +119,6 @@ def main() -> None:
         probe, *voter_ids = add_voters(args.voters + 1)
         edition_id, ballot = make_ballot(per_category=5, nominator_id=probe)
         db.session.commit()
-    sessions = {voter: forge_session(app, voter) for voter in [probe, *voter_ids]}
     port = free_port()
 
     print(f"{url.split(':')[0]}: {args.voters} voters x 18 votes, {args.threads} connections")
@@ -118,14 +128,11 @@ def main() -> None:
             round_id = open_round(edition_id, number, ballot)
             db.session.commit()
 
-        vote_jobs = [
-            ballot_requests(round_id, ballot, sessions[v], i) for i, v in enumerate(voter_ids)
-        ]
         with serve(url, secret, workers, port, folder):
             # One forged session votes, before anything is timed; then every worker warms up.
             status, _ = send(
                 http.client.HTTPConnection("127.0.0.1", port),
-                ballot_requests(round_id, ballot, sessions[probe], 0)[0],
+                ballot_requests(round_id, ballot, forge_session(app, probe), 0)[0],
             )
             with app.app_context():
                 mine = (Vote.round_id == round_id, Vote.voter_id == probe)
@@ -143,9 +150,8 @@ def main() -> None:
             step = -(-len(voter_ids) // args.slices)
             for start in range(0, len(voter_ids), step):
                 deadline = time.monotonic() + args.max_seconds / args.slices
-                taken = run_phase(
-                    port, vote_jobs[start : start + step], args.threads, deadline, votes
-                )
+                ballots = signed_in_ballots(app, round_id, ballot, voter_ids[start : start + step])
+                taken = run_phase(port, ballots, args.threads, deadline, votes)
                 run_phase(port, [[BARE] * 18] * taken, args.threads, deadline + 600, bare)
                 done += taken
         with app.app_context():
