@@ -17,9 +17,11 @@ timeout = int(os.environ.get("PRIZES_WORKER_TIMEOUT", "30"))
 # On SIGTERM, finish the requests in flight for up to this long before exiting.
 graceful_timeout = int(os.environ.get("PRIZES_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
-# Recycle workers now and then, so a slow leak never grows for weeks.
-max_requests = int(os.environ.get("PRIZES_MAX_REQUESTS", "5000"))
-max_requests_jitter = 500
+# Recycle workers now and then, so a slow leak never grows for weeks: at the voting peak a
+# worker serves a few hundred requests a second, so this is every few minutes (a recycled
+# worker starts with cold caches and new database connections, so not much more often).
+max_requests = int(os.environ.get("PRIZES_MAX_REQUESTS", "100000"))
+max_requests_jitter = max_requests // 10
 # The app logs each request itself, with its request id (prizes.core.health).
 accesslog = None
 errorlog = "-"
