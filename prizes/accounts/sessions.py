@@ -72,7 +72,11 @@ def _expired(moment: datetime) -> bool:
 
 
 def enforce_timeouts() -> ResponseReturnValue | None:
-    if not current_user.is_authenticated or request.path.startswith("/static/"):
+    # Files and the load balancer's probes need no user: a probe sent with a session cookie
+    # must not depend on loading one (it would fail while the database is away).
+    if request.path.startswith(("/static/", "/healthz", "/readyz")):
+        return None
+    if not current_user.is_authenticated:
         return None
     moment = now()
     if _expired(moment):
