@@ -18,15 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from argon2 import PasswordHasher
-from load import DEFAULT_URL, make_ballot, open_round, prepare_database
-from sqlalchemy import bindparam, select, text
-from tally import CATEGORIES, PER_CATEGORY, SERIES, USERS, load_votes
+from load import DEFAULT_URL
+from sqlalchemy import text
+from tally import load_round
 
 from prizes import create_app, jobs
 from prizes.accounts.models import User
 from prizes.core.clock import now
-from prizes.db import UTCDateTime, db
+from prizes.db import db
 from prizes.exports import services
 from prizes.exports.models import Export, ExportKind
 from prizes.voting.models import VotingRound
@@ -45,18 +44,8 @@ def run(url: str, count: int, folder: Path) -> None:
     app = create_app(settings)
     with app.app_context():
         started = time.perf_counter()
-        prepare_database(url)
+        first_user, round_id = load_round(url, count)
         with db.engine.begin() as conn:
-            password_hash = PasswordHasher().hash("bench-password")
-            parameters = {"count": -(-count // CATEGORIES), "hash": password_hash, "now": now()}
-            statement = text(SERIES[conn.dialect.name] + USERS)
-            conn.execute(statement.bindparams(bindparam("now", type_=UTCDateTime())), parameters)
-        requester = db.session.scalar(select(User).order_by(User.id).limit(1))
-        edition_id, ballot = make_ballot(per_category=PER_CATEGORY, nominator_id=requester.id)
-        round_id = open_round(edition_id, 1, ballot)
-        db.session.commit()
-        with db.engine.begin() as conn:
-            load_votes(conn, count, ballot, round_id)
             conn.execute(
                 text(
                     "UPDATE votes SET status = 'invalidated', invalidated_at = cast_at, "
@@ -66,6 +55,7 @@ def run(url: str, count: int, folder: Path) -> None:
         name = db.engine.dialect.name
         print(f"{name}: {count:,} votes loaded in {time.perf_counter() - started:.1f} s")
 
+        requester = db.session.get_one(User, first_user)
         voting_round = db.session.get_one(VotingRound, round_id)
         export = services.request_export(
             ExportKind.VOTES, voting_round=voting_round, by=requester, now=now()

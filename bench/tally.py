@@ -147,23 +147,30 @@ def check(voting_round: VotingRound, count: int) -> str:
     return "; ".join(problems) or f"ok: {counted:,} votes counted ({ballots})"
 
 
+def load_round(url: str, count: int) -> tuple[int, int]:
+    """An empty database with the voters, a ballot and one round holding ``count`` votes;
+    returns the first user's id and the round's id. In an application context."""
+    prepare_database(url)
+    with db.engine.begin() as conn:
+        password_hash = PasswordHasher().hash("bench-password")
+        parameters = {"count": -(-count // CATEGORIES), "hash": password_hash, "now": now()}
+        statement = text(SERIES[conn.dialect.name] + USERS)
+        conn.execute(statement.bindparams(bindparam("now", type_=UTCDateTime())), parameters)
+    first_user = db.session.scalar(text("SELECT min(id) FROM users"))
+    edition_id, ballot = make_ballot(per_category=PER_CATEGORY, nominator_id=first_user)
+    round_id = open_round(edition_id, 1, ballot)
+    db.session.commit()
+    with db.engine.begin() as conn:
+        load_votes(conn, count, ballot, round_id)
+    return first_user, round_id
+
+
 def run(url: str, count: int, repeat: int, folder: Path) -> None:
     settings = {"INSTANCE_PATH": str(folder), "DATABASE_URL": url, "SECRET_KEY": "bench"}
     app = create_app(settings | {"REDIS_URL": None})  # time the query, never a cached tally
     with app.app_context():
         started = time.perf_counter()
-        prepare_database(url)
-        with db.engine.begin() as conn:
-            password_hash = PasswordHasher().hash("bench-password")
-            parameters = {"count": -(-count // CATEGORIES), "hash": password_hash, "now": now()}
-            statement = text(SERIES[conn.dialect.name] + USERS)
-            conn.execute(statement.bindparams(bindparam("now", type_=UTCDateTime())), parameters)
-        nominator = db.session.scalar(text("SELECT min(id) FROM users"))
-        edition_id, ballot = make_ballot(per_category=PER_CATEGORY, nominator_id=nominator)
-        round_id = open_round(edition_id, 1, ballot)
-        db.session.commit()
-        with db.engine.begin() as conn:
-            load_votes(conn, count, ballot, round_id)
+        _first_user, round_id = load_round(url, count)
         name = db.engine.dialect.name
         elapsed = time.perf_counter() - started
         print(f"{name}: {count:,} votes of {-(-count // CATEGORIES):,} voters in {elapsed:.1f} s")

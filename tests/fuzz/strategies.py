@@ -127,3 +127,24 @@ def _mixed(
         max_size=2,
     )
     return st.tuples(unknown, known).map(lambda parts: {**parts[0], **parts[1]})
+
+
+# Every query parameter a page reads, and a few it should ignore.
+QUERY_PARAMETERS = [
+    "q",
+    "category",
+    "action_line",
+    "sdg",
+    "country",
+    "stakeholder_type",
+    "year",
+    "sort",
+    "page",
+    "code",
+    "edition",
+    "role",
+    "next",
+    "endpoint",
+    "_external",
+    "_anchor",
+]

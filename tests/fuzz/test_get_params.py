@@ -8,29 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.dbstate import database_state
-from tests.fuzz.strategies import FUZZ, hostile, one_or_many
+from tests.fuzz.strategies import FUZZ, QUERY_PARAMETERS, hostile, one_or_many
 from tests.seeded import seed_contest
 from tests.test_get_safety import AUDITED_READS, KNOWN_WRITES, get_urls
 
-# Every query parameter a page reads, and a few it should ignore.
-PARAMETERS = [
-    "q",
-    "category",
-    "action_line",
-    "sdg",
-    "country",
-    "stakeholder_type",
-    "year",
-    "sort",
-    "page",
-    "code",
-    "edition",
-    "role",
-    "next",
-    "endpoint",
-    "_external",
-    "_anchor",
-]
 SECRETARIAT_BLUEPRINTS = {"admin", "rounds", "editions", "experts", "exports"}
 OWNER_PAGES = {
     "stocktaking.mine",
@@ -55,7 +36,9 @@ def role_for(endpoint: str) -> str:
 
 
 query = st.dictionaries(
-    st.one_of(st.sampled_from(PARAMETERS), hostile.filter(bool)), one_or_many(hostile), max_size=4
+    st.one_of(st.sampled_from(QUERY_PARAMETERS), hostile.filter(bool)),
+    one_or_many(hostile),
+    max_size=4,
 )
 
 
