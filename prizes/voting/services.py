@@ -20,7 +20,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Insert, Integer, String, bindparam, select, update
+from sqlalchemy import Insert, Integer, String, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -114,21 +114,26 @@ def cast_vote(
     organisation, with ``ON CONFLICT DO NOTHING RETURNING``. Only when it stores nothing do
     further reads find out why: VotingClosed, NotOnBallot, OwnOrganisation or AlreadyVoted
     (VoterNotReady and a bad proof, ProofOfWorkRefused, are known before). Nothing is
-    changed then. Side effects: one vote row (the
-    vote is its own record; it is never updated except to be invalidated, never deleted).
+    changed then. Side effects: one vote row (the vote is its own record; it is never
+    updated except to be invalidated, never deleted).
     """
     if not (voter.is_active and voter.is_verified and voter.has_complete_profile):
         raise VoterNotReady()
     if proof is not None:
         proof_of_work.require_solution(proof)
-    by_position = isinstance(category, BallotPosition)
-    if isinstance(category, BallotPosition) and category.position < 1:
-        raise NotOnBallot()
+    if isinstance(category, BallotPosition):
+        if category.position < 1:
+            raise NotOnBallot()
+        where_category = {"offset": category.position - 1}
+    else:
+        where_category = {"category_id": category}
     voter_organisation = organisation_key(voter.organisation_name or "")
     statement = _vote_statement(
-        db.session.get_bind().dialect.name, by_position=by_position, proved=proof is not None
+        db.session.get_bind().dialect.name,
+        by_position="offset" in where_category,
+        proved=proof is not None,
     )
-    values = {
+    values = where_category | {
         "round_id": round_id,
         "nomination_id": nomination_id,
         "voter_organisation": voter_organisation,
@@ -139,19 +144,10 @@ def cast_vote(
         "device_hash": client.device_hash,
         "status": VoteStatus.VALID.value,
     }
-    if isinstance(category, BallotPosition):
-        values["offset"] = category.position - 1
-    else:
-        values["category_id"] = category
     vote = db.session.scalars(statement, values).first()
     if vote is None:
-        category_id = (
-            queries.ballot_category_at(round_id, category.position - 1)
-            if isinstance(category, BallotPosition)
-            else category
-        )
         raise _refusal(
-            round_id, category_id, nomination_id, voter_organisation, now, proved=proof is not None
+            round_id, category, nomination_id, voter_organisation, now, proved=proof is not None
         )
     bump_after_commit(db.session, f"tally:{round_id}")
     return vote
@@ -205,7 +201,7 @@ def _vote_statement(dialect: str, *, by_position: bool, proved: bool) -> Insert:
 
 def _refusal(
     round_id: int,
-    category_id: int | ColumnElement[int],
+    category: int | BallotPosition,
     nomination_id: int,
     voter_organisation: str,
     now: datetime,
@@ -213,6 +209,11 @@ def _refusal(
     proved: bool,
 ) -> DomainError:
     """Why the vote's statement stored nothing (the rare path, so it may read more)."""
+    category_id = (
+        queries.ballot_category_at(round_id, category.position - 1)
+        if isinstance(category, BallotPosition)
+        else category
+    )
     voting_round = db.session.get(VotingRound, round_id)
     if voting_round is None or not voting_round.is_open(now):
         return VotingClosed()

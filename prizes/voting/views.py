@@ -54,14 +54,18 @@ class BallotState:
     def position_of_next_unvoted(self, after: int = 0) -> int | None:
         return next_unvoted([c.id for c, _count in self.categories], set(self.votes), after=after)
 
-    def just_voted(self) -> tuple[Category, Vote] | None:
-        """The vote the voter has just cast (the page's ``voted`` position), to confirm it."""
-        position = request.args.get("voted", type=int)
+    def vote_at(self, position: int | None) -> tuple[Category, Vote] | None:
+        """The category at a ballot position and the voter's vote in it, if there is one."""
         if position is None or not 1 <= position <= len(self.categories):
             return None
-        voted_category, _count = self.categories[position - 1]
-        vote = self.votes.get(voted_category.id)
-        return (voted_category, vote) if vote else None
+        at_position, _count = self.categories[position - 1]
+        vote = self.votes.get(at_position.id)
+        return (at_position, vote) if vote else None
+
+    def just_voted(self) -> tuple[Category, Vote] | None:
+        """The vote the redirect after a vote names (``?voted=position``), to confirm it
+        on the page from what the database holds."""
+        return self.vote_at(request.args.get("voted", type=int))
 
 
 def _ballot_state(round_id: int) -> BallotState:
@@ -78,7 +82,10 @@ def _ballot_state(round_id: int) -> BallotState:
 def ballot(round_id: int) -> ResponseReturnValue:
     state = _ballot_state(round_id)
     return render_template(
-        "voting/ballot.html", state=state, is_open=state.voting_round.is_open(now())
+        "voting/ballot.html",
+        state=state,
+        is_open=state.voting_round.is_open(now()),
+        just_voted=state.just_voted(),
     )
 
 
@@ -112,6 +119,7 @@ def _category_page(
         "vote": state.votes.get(chosen_category.id),
         "is_open": state.voting_round.is_open(now()),
         "next_position": state.position_of_next_unvoted(position),
+        "just_voted": state.just_voted(),
     }
     if error is not None:
         return refused(error, "voting/category.html", form=form, **context)
