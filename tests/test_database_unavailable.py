@@ -14,7 +14,6 @@ import socket
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 
 from prizes import create_app
@@ -111,7 +110,6 @@ def test_sqlite_missing_or_moved_away_gives_503_then_recovers(tmp_path: Path, ca
 
 
 def test_postgresql_unreachable_gives_503(tmp_path: Path):
-    pytest.importorskip("psycopg")
     with socket.socket() as probe:  # a port where nothing listens
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -3,8 +3,7 @@ as each role, leaves every table's rows as they were and queues no mail.
 
 A link can be fetched by a mail scanner, a browser's prefetch or an ``<img>`` on another
 site, so a GET that writes is a change nobody chose. Routes are read from the url_map: a
-new one is checked without being listed, and one that cannot be checked must be named in
-KNOWN_WRITES with the reason.
+new one is checked without being listed.
 """
 
 from __future__ import annotations
@@ -16,11 +15,6 @@ from tests.dbstate import database_state
 from tests.seeded import Seeded, seed_contest, url_values
 
 ROLES = ["anonymous", "voter", "stakeholder", "expert", "secretariat"]
-
-# GET routes that still change the database, each with why; they are left out of the walk
-# and each has a strict xfail below, so the entry must go once the route is fixed. Empty
-# now: the email links (verification and change of address) became a page and a POST.
-KNOWN_WRITES: dict[str, str] = {}
 
 # GET routes allowed to write one table, on purpose.
 AUDITED_READS = {
@@ -81,7 +75,7 @@ def test_every_get_route_gets_a_url(app, db):
     seeded = seed_contest()
     urls = get_urls(app, seeded)
     endpoints = {key.split(" ")[0] for key in urls}
-    assert set(KNOWN_WRITES) <= endpoints, "a known exception names a route that is gone"
+    assert set(AUDITED_READS) <= endpoints, "an allowed write names a route that is gone"
     assert len(urls) > 40
 
 
@@ -95,8 +89,6 @@ def test_no_get_request_changes_anything(app, client, db, outbox, mail_queued, r
     before = database_state(db)
     statuses = {}
     for name, url in get_urls(app, seeded).items():
-        if name.split(" ")[0] in KNOWN_WRITES:
-            continue
         response = client.get(url)
         response.close()  # a static file's response holds the file open
         statuses[name] = response.status_code
