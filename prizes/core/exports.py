@@ -21,11 +21,8 @@ def spreadsheet_safe(value: Any) -> Any:
 
 def csv_response(records: Sequence[dict[str, Any]], filename: str) -> Response:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else ["empty"])
-    writer.writeheader()
-    writer.writerows(
-        {key: spreadsheet_safe(value) for key, value in record.items()} for record in records
-    )
+    header = list(records[0]) if records else ["empty"]
+    write_csv(buffer, header, ([record[key] for key in header] for record in records))
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
