@@ -128,9 +128,12 @@ def add_voters(count: int) -> list[int]:
     emails = [f"voter{i}@bench.example.org" for i in range(count)]
     profile = {"organisation_type": StakeholderType.OTHER, "country": "CH"}
     profile |= {"email_verified_at": now(), "password_hash": PasswordHasher().hash("bench-pw")}
+    organisations = [f"Voter organisation {i}" for i in range(count)]
     rows = [
-        {"email": e, "email_canonical": e, "organisation_name": f"Voter organisation {i}"} | profile
-        for i, e in enumerate(emails)
+        {"email": e, "email_canonical": e, "organisation_name": o}
+        | {"organisation_key": organisation_key(o)}
+        | profile
+        for e, o in zip(emails, organisations, strict=True)
     ]
     db.session.execute(insert(User), rows)
     return list(db.session.scalars(select(User.id).where(User.email.in_(emails)).order_by(User.id)))

@@ -63,6 +63,7 @@ NOT_PAGES = {
     # Pages about one object not in OBJECT_ROUTES below: tested in their own domains.
     "voting.ballot",
     "voting.category",
+    "voting.cast",
     "voting.after",
     "voting.finish",
     "rounds.create",

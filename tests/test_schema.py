@@ -173,3 +173,26 @@ def test_datetimes_come_back_aware_in_utc(db):
     db.commit()
     db.expire_all()
     assert db.get(type(edition), edition.id).submission_opens_at.utcoffset() == timedelta(0)
+
+
+def test_the_organisation_key_migration_fills_existing_accounts(app, tmp_path):
+    """Accounts made before 0008 get the normalised key the vote's statement compares."""
+    from sqlalchemy import create_engine
+
+    from prizes.cli import upgrade_database
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as connection:
+        upgrade_database(connection, "0007")
+        connection.execute(
+            text(
+                "INSERT INTO users (email, email_canonical, password_hash, created_at,"
+                " session_version, organisation_name) VALUES"
+                " ('a@example.org', 'a@example.org', 'x', '2026-01-01', 1, 'The ACME Ltd.'),"
+                " ('b@example.org', 'b@example.org', 'x', '2026-01-01', 1, NULL)"
+            )
+        )
+        upgrade_database(connection, "head")
+        keys = connection.execute(text("SELECT organisation_key FROM users ORDER BY id")).all()
+    engine.dispose()
+    assert [key for (key,) in keys] == ["acme", None]

@@ -5,11 +5,12 @@ from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from prizes.core.clock import now
 from prizes.core.vocabulary import StakeholderType
 from prizes.db import Base, PortableBigInt, UTCDateTime, enum_type
+from prizes.stocktaking.organisations import organisation_key
 
 
 class Role(StrEnum):
@@ -42,6 +43,9 @@ class User(UserMixin, Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     organisation_name: Mapped[str | None] = mapped_column(String(200))
+    # The name's normalised form, kept with it, so that the vote's own statement can refuse
+    # a vote for the voter's own organisation without reading the account first.
+    organisation_key: Mapped[str | None] = mapped_column(String(300))
     organisation_type: Mapped[StakeholderType | None] = mapped_column(
         enum_type(StakeholderType, "stakeholder_type")
     )
@@ -53,6 +57,11 @@ class User(UserMixin, Base):
         lazy="selectin",
         foreign_keys="UserRole.user_id",
     )
+
+    @validates("organisation_name")
+    def _keep_organisation_key(self, _field: str, name: str | None) -> str | None:
+        self.organisation_key = organisation_key(name) if name else None
+        return name
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"

@@ -6,13 +6,14 @@ older session cookie and remember-me cookie load nobody.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
@@ -41,12 +42,35 @@ _USER_WITH_ROLES = (
 )
 
 
+@dataclass(frozen=True)
+class SessionAccount:
+    """The account a signed session names ("id.version", as ``User.get_id`` wrote it at
+    sign-in), not read from the database: whoever acts on it checks the account (still
+    active, the session version unchanged) in the statement that reads it."""
+
+    id: int
+    session_version: int
+
+    @classmethod
+    def parse(cls, session_id: str) -> SessionAccount | None:
+        user_id, _, version = session_id.partition(".")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        return cls(int(user_id), int(version))
+
+
+def session_account() -> SessionAccount | None:
+    """Who the session cookie says is signed in, without a query (None for a visitor, and
+    for a browser that only has a remember-me cookie, which ``current_user`` reads)."""
+    return SessionAccount.parse(str(session.get("_user_id", "")))
+
+
 def load_user(session_id: str) -> User | None:
-    user_id, _, version = session_id.partition(".")
-    if not user_id.isdigit() or not version.isdigit():
+    account = SessionAccount.parse(session_id)
+    if account is None:
         return None
-    user = db.session.scalars(_USER_WITH_ROLES, {"user_id": int(user_id)}).unique().first()
-    if user is None or user.session_version != int(version) or not user.is_active:
+    user = db.session.scalars(_USER_WITH_ROLES, {"user_id": account.id}).unique().first()
+    if user is None or user.session_version != account.session_version or not user.is_active:
         return None
     return user
 
@@ -74,9 +98,10 @@ def _expired(moment: datetime) -> bool:
 def enforce_timeouts() -> ResponseReturnValue | None:
     # Files and the load balancer's probes need no user: a probe sent with a session cookie
     # must not depend on loading one (it would fail while the database is away).
+    # The times are the session's own: reading them needs no user (a vote loads none).
     if request.path.startswith(("/static/", "/healthz", "/readyz")):
         return None
-    if not current_user.is_authenticated:
+    if session_account() is None:
         return None
     moment = now()
     if _expired(moment):

@@ -16,6 +16,7 @@ from flask_limiter import Limiter
 from flask_login import current_user
 
 from prizes.accounts.emails import canonical_email
+from prizes.accounts.sessions import session_account
 from prizes.core.network import network_of
 
 DEFAULT_LIMITS = {
@@ -41,6 +42,11 @@ def client_address() -> str:
 
 
 def account_key() -> str:
+    """The signed-in account, named by the session itself, so that counting a vote against
+    the limits reads no user; a remember-me cookie alone signs in through ``current_user``."""
+    account = session_account()
+    if account is not None:
+        return f"user:{account.id}"
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return f"address:{client_address()}"

@@ -20,7 +20,12 @@ from prizes.core.forms import SiteForm
 class VoteForm(SiteForm):
     """The choice is a number here: whether that project is on the ballot is the vote's own
     statement's to check, so a POST validates without reading the ballot (and the page,
-    which may list hundreds of projects, writes its own radio buttons)."""
+    which may list hundreds of projects, writes its own radio buttons). Its CSRF token is
+    checked once, by the app-wide guard that checks every POST (``CSRFProtect``), not a
+    second time by the form."""
+
+    class Meta:
+        csrf = False
 
     nomination = IntegerField(
         _l("Your choice"),

@@ -17,10 +17,11 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Insert, Integer, String, bindparam, select, update
+from sqlalchemy import Insert, Integer, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -32,7 +33,6 @@ from prizes.core.errors import DomainError
 from prizes.core.urls import external_url
 from prizes.db import db
 from prizes.nominations.models import Nomination, NominationStatus
-from prizes.stocktaking.organisations import organisation_key
 from prizes.voting import queries
 from prizes.voting.models import (
     BallotEntry,
@@ -62,6 +62,11 @@ class AlreadyVoted(DomainError):
 class OwnOrganisation(DomainError):
     status_code = 403
     message = _l("You cannot vote for a project of your own organisation.")
+
+
+class NotSignedIn(DomainError):
+    status_code = 401
+    message = _l("Please sign in again to vote.")
 
 
 class VoterNotReady(DomainError):
@@ -95,30 +100,48 @@ class BallotPosition:
     position: int
 
 
+class Voter(Protocol):
+    """Who votes: an account (``User``), or the account a signed session names
+    (``SessionAccount``), which the vote's statement checks as it reads it."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def session_version(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class CastVote:
+    """What a stored vote gives back: its number and the voter's receipt code."""
+
+    vote_id: int
+    receipt_code: str
+
+
 def cast_vote(
     round_id: int,
     *,
     category: int | BallotPosition,
     nomination_id: int,
-    voter: User,
+    voter: Voter,
     now: datetime,
     client: ClientTraits,
     proof: str | None = None,
-) -> Vote:
+) -> CastVote:
     """Record ``voter``'s vote for a nomination in one category (an id, or a ballot
     position) of the round. ``proof`` is the solved proof-of-work challenge, which a round
     may ask with every vote; when given it is checked (and used up) first.
 
-    One statement does it: an ``INSERT ... SELECT`` that yields a row only when the round is
-    open, the nomination is on its ballot in that category and is not of the voter's own
-    organisation, with ``ON CONFLICT DO NOTHING RETURNING``. Only when it stores nothing do
-    further reads find out why: VotingClosed, NotOnBallot, OwnOrganisation or AlreadyVoted
-    (VoterNotReady and a bad proof, ProofOfWorkRefused, are known before). Nothing is
-    changed then. Side effects: one vote row (the vote is its own record; it is never
+    One statement does it: an ``INSERT ... SELECT`` that yields a row only when the voter's
+    account is active, verified, with a complete profile and still signed in with that
+    session version, the round is open, the nomination is on its ballot in that category
+    and is not of the voter's own organisation, with ``ON CONFLICT DO NOTHING RETURNING``.
+    Only when it stores nothing do further reads find out why: NotSignedIn, VoterNotReady,
+    VotingClosed, ProofOfWorkRefused, NotOnBallot, OwnOrganisation or AlreadyVoted. Nothing
+    is changed then. Side effects: one vote row (the vote is its own record; it is never
     updated except to be invalidated, never deleted).
     """
-    if not (voter.is_active and voter.is_verified and voter.has_complete_profile):
-        raise VoterNotReady()
     if proof is not None:
         proof_of_work.require_solution(proof)
     if isinstance(category, BallotPosition):
@@ -127,7 +150,6 @@ def cast_vote(
         where_category = {"offset": category.position - 1}
     else:
         where_category = {"category_id": category}
-    voter_organisation = organisation_key(voter.organisation_name or "")
     statement = _vote_statement(
         db.session.get_bind().dialect.name,
         by_position="offset" in where_category,
@@ -136,7 +158,7 @@ def cast_vote(
     values = where_category | {
         "round_id": round_id,
         "nomination_id": nomination_id,
-        "voter_organisation": voter_organisation,
+        "session_version": voter.session_version,
         "voter_id": voter.id,
         "cast_at": now,
         "receipt_code": new_receipt_code(),
@@ -144,13 +166,12 @@ def cast_vote(
         "device_hash": client.device_hash,
         "status": VoteStatus.VALID.value,
     }
-    vote = db.session.scalars(statement, values).first()
-    if vote is None:
-        raise _refusal(
-            round_id, category, nomination_id, voter_organisation, now, proved=proof is not None
-        )
+    db.session.flush()  # a Core statement: the session does not flush pending changes itself
+    stored = db.session.execute(statement, values).first()
+    if stored is None:
+        raise _refusal(round_id, category, nomination_id, voter, now, proved=proof is not None)
     bump_after_commit(db.session, f"tally:{round_id}")
-    return vote
+    return CastVote(*stored)
 
 
 VOTE_VALUES = ("voter_id", "cast_at", "receipt_code", "network_hash", "device_hash", "status")
@@ -159,7 +180,9 @@ VOTE_VALUES = ("voter_id", "cast_at", "receipt_code", "network_hash", "device_ha
 @functools.cache
 def _vote_statement(dialect: str, *, by_position: bool, proved: bool) -> Insert:
     """The vote's statement, built once per shape (building it costs more Python time than
-    the rest of the vote); each vote only binds its values."""
+    the rest of the vote); each vote only binds its values. A Core insert into the table,
+    returning two columns, so that the ORM neither copies it (which would compute its cache
+    key again) nor builds an object for each vote."""
     value = {name: bindparam(name, type_=Vote.__table__.c[name].type) for name in VOTE_VALUES}
     round_id = bindparam("round_id", type_=Integer)
     category_id = (
@@ -176,6 +199,7 @@ def _vote_statement(dialect: str, *, by_position: bool, proved: bool) -> Insert:
         )
         .join(VotingRound, VotingRound.id == BallotEntry.round_id)
         .join(Nomination, Nomination.id == BallotEntry.nomination_id)
+        .join(User, User.id == value["voter_id"])
         .where(
             BallotEntry.round_id == round_id,
             BallotEntry.category_id == category_id,
@@ -183,19 +207,26 @@ def _vote_statement(dialect: str, *, by_position: bool, proved: bool) -> Insert:
             VotingRound.opens_at <= value["cast_at"],
             VotingRound.closes_at > value["cast_at"],
             VotingRound.finalised_at.is_(None),
-            Nomination.organisation_key != bindparam("voter_organisation", type_=String),
+            # The account as sign-in and voter_required check it (User.is_active,
+            # is_verified, has_complete_profile), and the session not signed out since.
+            User.session_version == bindparam("session_version", type_=Integer),
+            User.disabled_at.is_(None),
+            User.email_verified_at.is_not(None),
+            func.coalesce(User.organisation_name, "") != "",
+            User.organisation_type.is_not(None),
+            func.coalesce(User.country, "") != "",
+            Nomination.organisation_key != User.organisation_key,
         )
     )
     if not proved:
         choice = choice.where(VotingRound.requires_proof_of_work.is_(False))
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    votes = Vote.__table__
     return (
-        insert(Vote)
+        insert(votes)
         .from_select(["round_id", "category_id", "nomination_id", *VOTE_VALUES], choice)
         .on_conflict_do_nothing(index_elements=["round_id", "category_id", "voter_id"])
-        .returning(Vote)
-        # The values are bound parameters of one statement, not rows for a bulk insert.
-        .execution_options(dml_strategy="orm")
+        .returning(votes.c.id, votes.c.receipt_code)
     )
 
 
@@ -203,12 +234,17 @@ def _refusal(
     round_id: int,
     category: int | BallotPosition,
     nomination_id: int,
-    voter_organisation: str,
+    voter: Voter,
     now: datetime,
     *,
     proved: bool,
 ) -> DomainError:
     """Why the vote's statement stored nothing (the rare path, so it may read more)."""
+    account = db.session.get(User, voter.id)
+    if account is None or account.session_version != voter.session_version:
+        return NotSignedIn()
+    if not (account.is_active and account.is_verified and account.has_complete_profile):
+        return VoterNotReady()
     category_id = (
         queries.ballot_category_at(round_id, category.position - 1)
         if isinstance(category, BallotPosition)
@@ -230,7 +266,7 @@ def _refusal(
     )
     if entry_organisation is None:
         return NotOnBallot()
-    if entry_organisation == voter_organisation:
+    if entry_organisation == account.organisation_key:
         return OwnOrganisation()
     return AlreadyVoted()
 

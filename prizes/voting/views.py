@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from prizes.accounts.models import Role
+from prizes.accounts.sessions import session_account
 from prizes.contest.models import Category
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
@@ -89,13 +90,9 @@ def ballot(round_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/<int:round_id>/<int:position>", methods=["GET", "POST"])
+@bp.route("/<int:round_id>/<int:position>")
 @voter_required
-@limiter.limit(setting("LIMIT_VOTE_ADDRESS"), methods=["POST"])
-@limiter.limit(setting("LIMIT_VOTE_ACCOUNT"), key_func=account_key, methods=["POST"])
 def category(round_id: int, position: int) -> ResponseReturnValue:
-    if request.method == "POST":
-        return _cast(round_id, position)
     return _category_page(round_id, position, VoteForm())
 
 
@@ -128,28 +125,33 @@ def _category_page(
     return render_template("voting/category.html", form=form, **context)
 
 
-def _cast(round_id: int, position: int) -> ResponseReturnValue:
-    """The vote itself: the busiest request of the contest, so it is the signed-in user's
-    read and the vote's one statement, nothing more (not even a session cookie to write);
-    the page is built again only on a refusal. Where to go next is worked out by the
-    redirect's own request, and the page after it confirms the vote, with its receipt, from
-    what the database holds."""
+@bp.route("/<int:round_id>/<int:position>", methods=["POST"])
+@limiter.limit(setting("LIMIT_VOTE_ADDRESS"))
+@limiter.limit(setting("LIMIT_VOTE_ACCOUNT"), key_func=account_key)
+def cast(round_id: int, position: int) -> ResponseReturnValue:
+    """The vote itself, the busiest request of the contest: one statement and nothing more
+    (not even a session cookie to write). The signed session names the voter and the vote's
+    statement checks the account (signed in, verified, profile complete) as it reads it, so
+    a stored vote reads no user; a refused one goes through ``voter_required`` and then the
+    category's page with the reason. Where to go next is worked out by the redirect's own
+    request, and the page after it confirms the vote, with its receipt, from the database."""
     form = VoteForm()
-    if not form.validate_on_submit():
-        return _category_page(round_id, position, form)
+    voter = session_account() or (current_user.is_authenticated and signed_in_user())
+    if not voter or not form.validate_on_submit():
+        return voter_required(_category_page)(round_id, position, form)
     try:
         services.cast_vote(
             round_id,
             category=services.BallotPosition(position),
             nomination_id=form.nomination.data,
-            voter=signed_in_user(),
+            voter=voter,
             now=now(),
             client=_client_traits(),
             proof=form.altcha.data or None,
         )
     except DomainError as error:
         db.session.rollback()
-        return _category_page(round_id, position, form, error=error)
+        return voter_required(_category_page)(round_id, position, form, error=error)
     db.session.commit()
     return redirect(url_for("voting.after", round_id=round_id, position=position))
 

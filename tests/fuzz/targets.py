@@ -215,7 +215,7 @@ TARGETS: dict[str, Target] = {
         _score_fields,
     ),
     # --- voting -------------------------------------------------------------------------
-    "voting.category": Target(
+    "voting.cast": Target(
         "voter",
         lambda s: [f"/vote/{s.voting_round.id}/1", f"/vote/{s.voting_round.id}/2"],
         lambda s: {"nomination": [str(n.id) for n in s.ballot] + [str(s.submitted.id)]},

@@ -9,8 +9,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import DBAPIError
 
 from prizes.accounts.models import Role
+from prizes.accounts.sessions import SessionAccount
 from prizes.core.audit import AuditEvent
 from prizes.core.clock import now
+from prizes.db import db as database
 from prizes.nominations.models import NominationStatus
 from prizes.voting import queries, services
 from prizes.voting.models import BallotEntry, Vote, VoteStatus
@@ -20,8 +22,9 @@ NO_CLIENT = services.ClientTraits()
 
 
 def _vote(contest, number=4, index=0, voter=None, moment=None):
+    """The stored vote, as the database holds it."""
     nomination = contest.ballot[number][index]
-    return services.cast_vote(
+    cast = services.cast_vote(
         contest.voting_round.id,
         category=nomination.category_id,
         nomination_id=nomination.id,
@@ -29,6 +32,9 @@ def _vote(contest, number=4, index=0, voter=None, moment=None):
         now=moment or now(),
         client=NO_CLIENT,
     )
+    vote = database.session.get(Vote, cast.vote_id)
+    assert vote.receipt_code == cast.receipt_code
+    return vote
 
 
 def _votes(db) -> int:
@@ -69,6 +75,18 @@ def test_voters_need_a_verified_email_and_a_profile(db, contest):
     with pytest.raises(services.VoterNotReady):
         _vote(contest, voter=make_user(profile=False))
     assert _votes(db) == 0
+
+
+def test_a_session_account_votes_only_while_its_session_is_current(db, contest):
+    """A voter named by a signed session (not read first) is checked by the statement."""
+    current = SessionAccount(contest.voter.id, contest.voter.session_version)
+    stale = SessionAccount(contest.voter.id, contest.voter.session_version + 1)
+    with pytest.raises(services.NotSignedIn):
+        _vote(contest, voter=stale)
+    with pytest.raises(services.NotSignedIn):
+        _vote(contest, voter=SessionAccount(10**9, 1))
+    assert _votes(db) == 0
+    assert _vote(contest, voter=current).voter_id == contest.voter.id
 
 
 def test_only_nominations_on_the_ballot_in_that_category(db, contest):

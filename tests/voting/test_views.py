@@ -120,6 +120,38 @@ def test_voters_without_verification_or_profile_are_sent_to_fix_it(client, db, c
     assert "/login" in client.get(_url(contest, 1)).location
 
 
+def test_a_stored_vote_is_one_statement_that_reads_no_user(client, db, contest, count_queries):
+    client.login(contest.voter.email, PASSWORD)
+    form = {
+        "csrf_token": client.hidden_fields()["csrf_token"],
+        "nomination": contest.ballot[4][0].id,
+    }
+    url = _url(contest, 1)
+    with count_queries() as statements:
+        response = client.post(url, data=form)
+    assert response.status_code == 302
+    sent = [s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(sent) == 1 and sent[0].lstrip().upper().startswith("INSERT INTO VOTES")
+    assert _votes(db) == 1
+
+
+@pytest.mark.parametrize("change", ["signed out everywhere", "disabled", "unverified"])
+def test_a_session_whose_account_changed_cannot_vote(client, db, contest, change):
+    """The session cookie names the voter; the vote's statement checks the account itself."""
+    client.login(contest.voter.email, PASSWORD)
+    if change == "signed out everywhere":
+        contest.voter.session_version += 1
+    elif change == "disabled":
+        contest.voter.disabled_at = now()
+    else:
+        contest.voter.email_verified_at = None
+    db.commit()
+    response = client.post_form(_url(contest, 1), {"nomination": contest.ballot[4][0].id})
+    assert response.status_code == 302
+    assert response.location.startswith("/login" if change != "unverified" else "/verify")
+    assert _votes(db) == 0
+
+
 def test_own_organisation_is_refused_over_http(client, db, contest):
     contest.voter.organisation_name = contest.ballot[4][0].entry.organisation
     db.commit()
@@ -203,7 +235,7 @@ def test_the_secretariat_invalidates_and_advances(client, db, contest, login_as)
         f"/admin/rounds/{contest.voting_round.id}/invalidate", {"references": "", "reason": ""}
     )
     assert refused.status_code == 422
-    codes = f"{voter_client_votes[0].receipt_code}, {voter_client_votes[1].id}"
+    codes = f"{voter_client_votes[0].receipt_code}, {voter_client_votes[1].vote_id}"
     done = client.post_form(
         f"/admin/rounds/{contest.voting_round.id}/invalidate",
         {"references": codes, "reason": "Bulk logins"},
