@@ -61,7 +61,9 @@ class SessionAccount:
 
 def session_account() -> SessionAccount | None:
     """Who the session cookie says is signed in, without a query (None for a visitor, and
-    for a browser that only has a remember-me cookie, which ``current_user`` reads)."""
+    for a browser that only has a remember-me cookie, which ``current_user`` reads). The
+    session protection is Flask-Login's "basic", which only marks a session from another
+    client not fresh: nothing that acts on this account asks for a fresh session."""
     return SessionAccount.parse(str(session.get("_user_id", "")))
 
 

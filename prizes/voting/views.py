@@ -136,8 +136,10 @@ def cast(round_id: int, position: int) -> ResponseReturnValue:
     category's page with the reason. Where to go next is worked out by the redirect's own
     request, and the page after it confirms the vote, with its receipt, from the database."""
     form = VoteForm()
-    voter = session_account() or (current_user.is_authenticated and signed_in_user())
-    if not voter or not form.validate_on_submit():
+    voter: services.Voter | None = session_account()
+    if voter is None and current_user.is_authenticated:  # a remember-me cookie alone
+        voter = signed_in_user()
+    if voter is None or not form.validate_on_submit():
         return voter_required(_category_page)(round_id, position, form)
     try:
         services.cast_vote(

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from prizes.core.clock import now
+from prizes.core.limits import limiter
 from prizes.voting.models import Vote, VoteStatus
 from tests.conftest import PASSWORD, require_redis
 from tests.factories import make_user
@@ -132,6 +133,23 @@ def test_a_stored_vote_is_one_statement_that_reads_no_user(client, db, contest, 
     assert response.status_code == 302
     sent = [s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
     assert len(sent) == 1 and sent[0].lstrip().upper().startswith("INSERT INTO VOTES")
+    assert _votes(db) == 1
+
+
+def test_a_voter_signed_in_by_the_remember_me_cookie_alone_votes(client, db, contest, monkeypatch):
+    # With limits on, the account's limit reads the user first (restoring the session);
+    # without them the vote's own view must.
+    monkeypatch.setattr(limiter, "enabled", False)
+    client.post_form(
+        "/login", {"email": contest.voter.email, "password": PASSWORD, "remember": "y"}
+    )
+    form = {
+        "csrf_token": client.hidden_fields()["csrf_token"],
+        "nomination": contest.ballot[4][0].id,
+    }
+    with client.session_transaction() as session:
+        del session["_user_id"]  # as when the session ended and only the lasting cookie is left
+    assert client.post(_url(contest, 1), data=form).status_code == 302
     assert _votes(db) == 1
 
 
