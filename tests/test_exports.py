@@ -17,7 +17,7 @@ from prizes.db import db as database
 from prizes.exports import queries as export_queries
 from prizes.exports import services as export_services
 from prizes.exports.models import Export, ExportKind, ExportStatus
-from prizes.voting import queries, services
+from prizes.voting import queries, rounds, services
 from tests.factories import make_edition, make_entry, make_nomination, make_round, make_user
 from tests.test_jobs import _run_worker, _wait_for, queued_app  # noqa: F401  (a fixture)
 
@@ -51,7 +51,7 @@ def _round_with_votes(db):
         )
     admin = make_user(roles=(Role.SECRETARIAT,))
     first = queries.votes_in_round(voting_round.id, voters[0].id)
-    services.invalidate_votes(first, by=admin, reason="=1+1 burst", now=now())
+    rounds.invalidate_votes(first, by=admin, reason="=1+1 burst", now=now())
     db.commit()
     return edition, voting_round
 

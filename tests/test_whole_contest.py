@@ -19,6 +19,7 @@ from prizes.review.models import ExpertAssignment, ReviewStage, RubricCriterion
 from prizes.stocktaking import importer
 from prizes.stocktaking.models import StocktakingEntry
 from prizes.voting import queries as voting_queries
+from prizes.voting import rounds as voting_rounds
 from prizes.voting import services as voting
 from tests.factories import complete_fields, get_category, make_user
 
@@ -88,7 +89,7 @@ def test_an_edition_from_import_to_published_results(db, outbox):
 
     # The public vote: one round, the top two go to the expert group.
     opens = edition.review_closes_at
-    voting_round = voting.create_round(
+    voting_round = voting_rounds.create_round(
         edition,
         title="Online voting",
         opens_at=opens,
@@ -108,7 +109,9 @@ def test_an_edition_from_import_to_published_results(db, outbox):
                 now=opens + timedelta(days=1),
                 client=voting.ClientTraits(),
             )
-    shortlist = voting.advance_round(voting_round, by=secretariat, now=voting_round.closes_at)
+    shortlist = voting_rounds.advance_round(
+        voting_round, by=secretariat, now=voting_round.closes_at
+    )
     assert shortlist[category.id] == [submitted[2].id, submitted[3].id]
     assert voting_queries.tally(voting_round)[category.id][submitted[2].id] == 5
 

@@ -18,7 +18,7 @@ from prizes.core.permissions import roles_required, signed_in_user
 from prizes.db import db
 from prizes.jobs import compute_round_flags
 from prizes.nominations.queries import list_editions
-from prizes.voting import queries, services
+from prizes.voting import queries, rounds
 from prizes.voting.forms import InvalidateForm
 from prizes.voting.models import SuspicionFlag, VotingRound
 from prizes.voting.views import results_of
@@ -46,7 +46,7 @@ def create(edition_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return form_page("admin/round_form.html", form, edition=edition)
     try:
-        voting_round = services.create_round(
+        voting_round = rounds.create_round(
             edition,
             title=form.title.data,
             opens_at=form.moment(form.opens_at),
@@ -99,7 +99,7 @@ def invalidate(round_id: int) -> ResponseReturnValue:
     if not votes:
         form.references.errors.append(_("No vote of this round matches."))
         return _detail_page(voting_round, form, 422)
-    changed = services.invalidate_votes(
+    changed = rounds.invalidate_votes(
         votes, by=signed_in_user(), reason=form.reason.data, now=now()
     )
     db.session.commit()
@@ -115,7 +115,7 @@ def proof_of_work(round_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     required = form.required.data == "on"
-    services.set_proof_of_work(voting_round, required=required, by=signed_in_user())
+    rounds.set_proof_of_work(voting_round, required=required, by=signed_in_user())
     db.session.commit()
     if required:
         flash(_("Every vote in this round now asks a proof of work."), "success")
@@ -128,7 +128,7 @@ def proof_of_work(round_id: int) -> ResponseReturnValue:
 def advance(round_id: int) -> ResponseReturnValue:
     voting_round = queries.get_round(round_id) or abort(404)
     try:
-        shortlist = services.advance_round(voting_round, by=signed_in_user(), now=now())
+        shortlist = rounds.advance_round(voting_round, by=signed_in_user(), now=now())
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("rounds.detail", round_id=round_id))
@@ -162,12 +162,10 @@ def decide_flag(flag_id: int, decision: str) -> ResponseReturnValue:
     flag = db.session.get(SuspicionFlag, flag_id) or abort(404)
     form = InvalidateForm()
     if decision == "dismiss":
-        services.dismiss_flag(flag, by=signed_in_user(), now=now())
+        rounds.dismiss_flag(flag, by=signed_in_user(), now=now())
         flash(_("The flag is dismissed."), "success")
     elif form.validate_on_submit():
-        changed = services.action_flag(
-            flag, by=signed_in_user(), reason=form.reason.data, now=now()
-        )
+        changed = rounds.action_flag(flag, by=signed_in_user(), reason=form.reason.data, now=now())
         flash(_("%(count)d votes invalidated.", count=changed), "success")
     else:
         flash(_("Please give the reason for the invalidation."), "error")

@@ -1,7 +1,10 @@
-"""Voting use cases: rounds and their ballots, casting a vote, invalidation, advancing.
+"""The voter's use cases: casting a vote, the ballot's order, the receipts by mail.
+
+The secretariat's (rounds, invalidation, flags, advancing) are in ``prizes.voting.rounds``.
 
 A vote is one statement: ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``, whose
-SELECT checks the round, the ballot and the organisation as it reads them. The database's
+SELECT checks the voter's account, the round, the ballot and the organisation as it reads
+them. The database's
 unique key on (round, category, voter) decides a race: of fifty simultaneous requests
 exactly one row is stored and the others learn "already voted"; nothing slow (password
 hashing, mail) runs on that path.
@@ -14,30 +17,26 @@ import functools
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Insert, Integer, bindparam, func, select, update
+from sqlalchemy import Insert, Integer, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from prizes.accounts.models import User
-from prizes.contest.models import Edition
-from prizes.core import audit, mail, proof_of_work
+from prizes.core import mail, proof_of_work
 from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError
 from prizes.core.urls import external_url
 from prizes.db import db
-from prizes.nominations.models import Nomination, NominationStatus
+from prizes.nominations.models import Nomination
 from prizes.voting import queries
 from prizes.voting.models import (
     BallotEntry,
-    FlagStatus,
-    SuspicionFlag,
     Vote,
     VoteStatus,
     VotingRound,
@@ -72,10 +71,6 @@ class NotSignedIn(DomainError):
 class VoterNotReady(DomainError):
     status_code = 403
     message = _l("Please confirm your email address and complete your profile before voting.")
-
-
-class RoundNotReady(DomainError):
-    status_code = 409
 
 
 @dataclass(frozen=True)
@@ -294,165 +289,3 @@ def finish_ballot(voting_round: VotingRound, *, voter: User) -> int:
             check_url=external_url("voting.check_receipt"),
         )
     return len(votes)
-
-
-def invalidate_votes(votes: Sequence[Vote], *, by: User, reason: str, now: datetime) -> int:
-    """Mark votes invalid, recording who, when and why; they stay in the table and drop out
-    of the tally. Returns how many changed. Side effects: one audit event."""
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(str(_l("Please give the reason for the invalidation.")))
-    ids = [vote.id for vote in votes if vote.status == VoteStatus.VALID]
-    if not ids:
-        return 0
-    db.session.execute(
-        update(Vote)
-        .where(Vote.id.in_(ids), Vote.status == VoteStatus.VALID)
-        .values(
-            status=VoteStatus.INVALIDATED,
-            invalidated_at=now,
-            invalidated_by_id=by.id,
-            invalidation_reason=reason,
-        )
-        .execution_options(synchronize_session="fetch")
-    )
-    bump_after_commit(db.session, *{f"tally:{vote.round_id}" for vote in votes})
-    audit.record(
-        db.session, "votes.invalidated", actor=by, target=None, vote_ids=ids, reason=reason
-    )
-    return len(ids)
-
-
-def create_round(
-    edition: Edition,
-    *,
-    title: str,
-    opens_at: datetime,
-    closes_at: datetime,
-    shortlist_size: int,
-    requires_complete_ballot: bool,
-    public_tally: bool,
-    by: User,
-    requires_proof_of_work: bool = False,
-) -> VotingRound:
-    """A new round and its ballot: round 1 takes every nominated project of the edition; a
-    later round takes the shortlist of the round before, which must be final."""
-    if closes_at <= opens_at:
-        raise RoundNotReady(str(_l("The round must close after it opens.")))
-    previous = db.session.scalar(
-        select(VotingRound)
-        .where(VotingRound.edition_id == edition.id)
-        .order_by(VotingRound.number.desc())
-        .limit(1)
-    )
-    if previous is not None and previous.finalised_at is None:
-        raise RoundNotReady(str(_l("Advance the previous round before opening another.")))
-    voting_round = VotingRound(
-        edition_id=edition.id,
-        number=(previous.number + 1) if previous else 1,
-        title=title.strip(),
-        opens_at=opens_at,
-        closes_at=closes_at,
-        shortlist_size=shortlist_size,
-        requires_complete_ballot=requires_complete_ballot,
-        public_tally=public_tally,
-        requires_proof_of_work=requires_proof_of_work,
-    )
-    db.session.add(voting_round)
-    db.session.flush()
-    wanted = NominationStatus.SHORTLISTED if previous else NominationStatus.NOMINATED
-    nominations = db.session.execute(
-        select(Nomination.id, Nomination.category_id).where(
-            Nomination.edition_id == edition.id, Nomination.status == wanted
-        )
-    ).all()
-    if not nominations:
-        raise RoundNotReady(str(_l("There is no project to put on the ballot.")))
-    db.session.add_all(
-        BallotEntry(round_id=voting_round.id, nomination_id=nid, category_id=cid)
-        for nid, cid in nominations
-    )
-    db.session.flush()
-    audit.record(
-        db.session, "round.created", actor=by, target=voting_round, ballot=len(nominations)
-    )
-    return voting_round
-
-
-def set_proof_of_work(voting_round: VotingRound, *, required: bool, by: User) -> None:
-    """Ask (or stop asking) a proof of work with every vote of the round, from the next vote
-    on. Side effects: the round's setting, an audit event when it changes."""
-    if voting_round.requires_proof_of_work == required:
-        return
-    voting_round.requires_proof_of_work = required
-    db.session.flush()
-    audit.record(
-        db.session, "round.proof_of_work", actor=by, target=voting_round, required=required
-    )
-
-
-def advance_round(voting_round: VotingRound, *, by: User, now: datetime) -> dict[int, list[int]]:
-    """Close the round for good and shortlist the top K of each category by valid votes
-    (ties at the cut-off all go through: see queries.rank). The shortlisted projects go to
-    the next round or, after the last one, to the expert group. Returns the shortlist ids
-    per category. Side effects: nomination statuses, the round's finalised time, an audit
-    event."""
-    if voting_round.finalised_at is not None:
-        raise RoundNotReady(str(_l("This round was already advanced.")))
-    if now < voting_round.closes_at:
-        raise RoundNotReady(str(_l("The round is still open; advance it after it closes.")))
-    ranking = queries.ranking(voting_round)
-    shortlist = {
-        category_id: [row.nomination_id for row in rows if row.shortlisted]
-        for category_id, rows in ranking.items()
-    }
-    chosen = [nid for ids in shortlist.values() for nid in ids]
-    on_ballot = select(BallotEntry.nomination_id).where(BallotEntry.round_id == voting_round.id)
-    db.session.execute(
-        update(Nomination)
-        .where(Nomination.id.in_(on_ballot), Nomination.id.not_in(chosen))
-        .values(status=NominationStatus.NOMINATED)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(Nomination)
-        .where(Nomination.id.in_(chosen))
-        .values(status=NominationStatus.SHORTLISTED)
-        .execution_options(synchronize_session=False)
-    )
-    voting_round.finalised_at = now
-    bump_after_commit(db.session, "catalogue", f"tally:{voting_round.id}")
-    audit.record(
-        db.session,
-        "round.advanced",
-        actor=by,
-        target=voting_round,
-        shortlist={str(k): v for k, v in shortlist.items()},
-    )
-    db.session.flush()
-    db.session.expire_all()  # the bulk updates bypassed the nominations already loaded
-    return shortlist
-
-
-def dismiss_flag(flag: SuspicionFlag, *, by: User, now: datetime) -> None:
-    """The secretariat judged the pattern harmless. Side effects: status, an audit event."""
-    flag.status = FlagStatus.DISMISSED
-    flag.reviewed_at, flag.reviewed_by_id = now, by.id
-    audit.record(db.session, "flag.dismissed", actor=by, target=flag, kind=flag.kind)
-
-
-def action_flag(flag: SuspicionFlag, *, by: User, reason: str, now: datetime) -> int:
-    """Invalidate the votes the flag lists and mark it actioned; returns how many changed.
-
-    The evidence lists at most a thousand vote ids; when more were left out, computing the
-    flags again lists the rest (and reopens the flag) so they can be actioned in turn.
-    """
-    ids = [int(i) for i in flag.evidence.get("vote_ids", [])]
-    votes = list(
-        db.session.scalars(select(Vote).where(Vote.round_id == flag.round_id, Vote.id.in_(ids)))
-    )
-    changed = invalidate_votes(votes, by=by, reason=reason, now=now) if votes else 0
-    flag.status = FlagStatus.ACTIONED
-    flag.reviewed_at, flag.reviewed_by_id = now, by.id
-    audit.record(db.session, "flag.actioned", actor=by, target=flag, invalidated=changed)
-    return changed

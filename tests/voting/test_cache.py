@@ -11,7 +11,7 @@ from prizes.accounts.models import Role
 from prizes.core.clock import now
 from prizes.stocktaking import services as stocktaking
 from prizes.stocktaking.forms import EntryForm
-from prizes.voting import queries, services
+from prizes.voting import queries, rounds, services
 from tests.conftest import require_redis
 from tests.factories import make_user
 
@@ -58,7 +58,7 @@ def test_an_invalidation_is_seen_at_once(db, contest, redis_cache):
     assert queries.tally(contest.voting_round)[contest.category_id(4)]
     vote = queries.votes_in_round(contest.voting_round.id, voter.id)[0]
     admin = make_user(roles=(Role.SECRETARIAT,))
-    services.invalidate_votes([vote], by=admin, reason="Burst", now=now())
+    rounds.invalidate_votes([vote], by=admin, reason="Burst", now=now())
     db.commit()
     assert queries.tally(contest.voting_round).get(contest.category_id(4), {}) == {}
 

@@ -14,7 +14,7 @@ from prizes.core.audit import AuditEvent
 from prizes.core.clock import now
 from prizes.db import db as database
 from prizes.nominations.models import NominationStatus
-from prizes.voting import queries, services
+from prizes.voting import queries, rounds, services
 from prizes.voting.models import BallotEntry, Vote, VoteStatus
 from tests.factories import make_user
 
@@ -137,7 +137,7 @@ def test_the_tally_counts_valid_votes_only_and_invalidation_is_recorded(db, cont
         contest.ballot[4][0].id: 3,
         contest.ballot[4][1].id: 1,
     }
-    changed = services.invalidate_votes(
+    changed = rounds.invalidate_votes(
         votes[:2], by=admin, reason="Burst from one network", now=now()
     )
     assert changed == 2
@@ -150,7 +150,7 @@ def test_the_tally_counts_valid_votes_only_and_invalidation_is_recorded(db, cont
         stored.invalidated_by_id == admin.id
         and stored.invalidation_reason == "Burst from one network"
     )
-    assert services.invalidate_votes(votes[:2], by=admin, reason="again", now=now()) == 0
+    assert rounds.invalidate_votes(votes[:2], by=admin, reason="again", now=now()) == 0
     with pytest.raises(DBAPIError), db.begin_nested():  # the database refuses to delete a vote
         db.execute(delete(Vote))
 
@@ -189,17 +189,17 @@ def test_advancing_shortlists_the_top_k_and_opens_the_next_round_on_them(db, con
     for votes, index in ((3, 0), (2, 1), (1, 2)):
         for _ in range(votes):
             _vote(contest, 4, index, make_user())
-    with pytest.raises(services.RoundNotReady):
-        services.advance_round(contest.voting_round, by=admin, now=now())
+    with pytest.raises(rounds.RoundNotReady):
+        rounds.advance_round(contest.voting_round, by=admin, now=now())
     after = contest.voting_round.closes_at + timedelta(minutes=1)
-    shortlist = services.advance_round(contest.voting_round, by=admin, now=after)
+    shortlist = rounds.advance_round(contest.voting_round, by=admin, now=after)
     assert shortlist[contest.category_id(4)] == [contest.ballot[4][0].id, contest.ballot[4][1].id]
     statuses = {n.id: db.get(type(n), n.id).status for n in contest.ballot[4]}
     assert statuses[contest.ballot[4][0].id] == NominationStatus.SHORTLISTED
     assert statuses[contest.ballot[4][2].id] == NominationStatus.NOMINATED
-    with pytest.raises(services.RoundNotReady):
-        services.advance_round(contest.voting_round, by=admin, now=after)
-    second = services.create_round(
+    with pytest.raises(rounds.RoundNotReady):
+        rounds.advance_round(contest.voting_round, by=admin, now=after)
+    second = rounds.create_round(
         contest.edition,
         title="Final round",
         opens_at=after,
@@ -218,8 +218,8 @@ def test_advancing_shortlists_the_top_k_and_opens_the_next_round_on_them(db, con
 
 def test_a_new_round_needs_the_previous_one_advanced(db, contest):
     admin = make_user(roles=(Role.SECRETARIAT,))
-    with pytest.raises(services.RoundNotReady):
-        services.create_round(
+    with pytest.raises(rounds.RoundNotReady):
+        rounds.create_round(
             contest.edition,
             title="Too early",
             opens_at=now(),
