@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 
 from prizes import create_app, jobs
@@ -82,6 +83,36 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "slow: starts servers and crashes them (seconds each); `-m 'not slow'` skips"
     )
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def separate_database(folder: Path, schema: str) -> Iterator[str]:
+    """The URL of a database for servers or threads with connections of their own, which
+    see only committed data (not the test's rolled-back transaction): a SQLite file in
+    ``folder``, or with PRIZES_TEST_DATABASE_URL a fresh schema of that PostgreSQL database,
+    dropped afterwards (dispose of the engines using it first)."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{folder / f'{schema}.db'}"
+        return
+    engine = create_engine(TEST_DATABASE_URL)
+    drop = text(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with engine.begin() as conn:
+        conn.execute(drop)
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    joiner = "&" if "?" in TEST_DATABASE_URL else "?"
+    try:
+        yield f"{TEST_DATABASE_URL}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(drop)
+        engine.dispose()
 
 
 def require_redis(url: str) -> None:

@@ -19,7 +19,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import func, inspect, select
 
 from prizes import create_app
 from prizes.accounts.emails import canonical_email
@@ -42,7 +41,7 @@ from prizes.core.vocabulary import StakeholderType
 from prizes.db import db, make_engine
 from prizes.voting import queries
 from prizes.voting.models import Vote
-from tests.conftest import PASSWORD, TEST_DATABASE_URL
+from tests.conftest import PASSWORD, TEST_DATABASE_URL, free_port, separate_database
 from tests.live import Browser
 from tests.private_postgres import PrivateCluster, children, find_binaries
 
@@ -56,12 +55,6 @@ VOTERS, CATEGORIES, THREADS = 48, 6, 8
 CRASH_AFTER = VOTERS * CATEGORIES // 3 + CATEGORIES // 2
 RETRY_STATUSES = {0, 503}  # no answer (server gone), or the database out of reach
 CHEAP_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- the contest --------------------------------------------------------------------------
@@ -383,32 +376,20 @@ def _check_votes(url: str, load: Load, crashed_at: float) -> None:
 def pass_database(tmp_path: Path) -> Iterator[str]:
     """The database of this pass: a SQLite file, or a schema of the PostgreSQL test
     database (dropped afterwards)."""
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'votes.db'}"
-        return
-    engine = create_engine(TEST_DATABASE_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    joiner = "&" if "?" in TEST_DATABASE_URL else "?"
-    try:
-        yield f"{TEST_DATABASE_URL}{joiner}options=-csearch_path%3D{SCHEMA}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
+    with separate_database(tmp_path, SCHEMA) as url:
+        yield url
 
 
 @pytest.fixture
 def private_postgres() -> Iterator[PrivateCluster]:
     if not TEST_DATABASE_URL:
-        pytest.skip("runs in the PostgreSQL pass (PRIZES_TEST_DATABASE_URL), as .ci/run does")
+        pytest.skip("needs PostgreSQL (PRIZES_TEST_DATABASE_URL), as in .ci/run's second pass")
     binaries = find_binaries()
     if binaries is None:
         if os.environ.get("PRIZES_PRIVATE_POSTGRES_REQUIRED"):
             raise AssertionError("no initdb/postgres found, and this run requires them")
-        pytest.skip("no PostgreSQL binaries (initdb, postgres) to make a private cluster")
-    cluster = PrivateCluster(binaries, _free_port())
+        pytest.skip("no PostgreSQL server binaries (initdb, postgres) to start a cluster to kill")
+    cluster = PrivateCluster(binaries, free_port())
     try:
         cluster.init()
         cluster.start()
@@ -423,7 +404,7 @@ def private_postgres() -> Iterator[PrivateCluster]:
 def test_votes_survive_gunicorn_killed_mid_load(pass_database: str, tmp_path: Path):
     url = pass_database
     contest = _seed(url, tmp_path)
-    server = Gunicorn(_server_env(url, tmp_path), _free_port(), tmp_path / "gunicorn.log")
+    server = Gunicorn(_server_env(url, tmp_path), free_port(), tmp_path / "gunicorn.log")
     load = Load(server.port, contest)
 
     def crash() -> None:
@@ -455,7 +436,7 @@ def test_votes_survive_gunicorn_killed_mid_load(pass_database: str, tmp_path: Pa
 def test_votes_survive_postgresql_killed_mid_load(private_postgres: PrivateCluster, tmp_path):
     cluster = private_postgres
     contest = _seed(cluster.url, tmp_path)
-    server = Gunicorn(_server_env(cluster.url, tmp_path), _free_port(), tmp_path / "app.log")
+    server = Gunicorn(_server_env(cluster.url, tmp_path), free_port(), tmp_path / "app.log")
     load = Load(server.port, contest)
     seen: dict[str, Any] = {}
 

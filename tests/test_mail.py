@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes
 from email.message import Message
 
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from prizes.accounts import services
 from prizes.core.audit import AuditEvent
 from prizes.core.clock import now
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, free_port
 
 
 class Collector:
@@ -25,16 +24,10 @@ class Collector:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server(app, monkeypatch):
     collector = Collector()
-    port = _free_port()
+    port = free_port()
     controller = Controller(collector, hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{port}")
@@ -53,7 +46,7 @@ def test_verification_mail_goes_through_smtp(db, smtp_server, outbox):
 
 
 def test_a_failing_mail_server_does_not_undo_the_registration(app, db, monkeypatch, caplog):
-    monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{_free_port()}")
+    monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{free_port()}")
     registration = services.register_user(email="down@example.org", password=PASSWORD, now=now())
     db.commit()
     assert registration.user.id is not None

@@ -5,7 +5,6 @@ and a vote cast on one is refused as a duplicate on the other."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,12 +14,11 @@ from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
 
 from prizes import create_app
 from prizes.cli import upgrade_database
 from prizes.db import db
-from tests.conftest import PASSWORD, TEST_DATABASE_URL, require_redis
+from tests.conftest import PASSWORD, free_port, require_redis, separate_database
 from tests.live import Browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,29 +26,18 @@ SCHEMA = "multi_process_test"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _database(tmp_path: Path) -> str:
-    if not TEST_DATABASE_URL:
-        return f"sqlite:///{tmp_path / 'shared.db'}"
-    engine = create_engine(TEST_DATABASE_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    return f"{TEST_DATABASE_URL}?options=-csearch_path%3D{SCHEMA}"
+@pytest.fixture
+def shared_database(tmp_path: Path) -> Iterator[str]:
+    with separate_database(tmp_path, SCHEMA) as url:
+        yield url
 
 
 @pytest.fixture
-def two_servers(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[int]]]:
+def two_servers(tmp_path: Path, shared_database: str) -> Iterator[tuple[dict[str, str], list[int]]]:
     require_redis(REDIS_URL)
     env = {
         **os.environ,
-        "PRIZES_DATABASE_URL": _database(tmp_path),
+        "PRIZES_DATABASE_URL": shared_database,
         "PRIZES_REDIS_URL": REDIS_URL,
         "PRIZES_SECRET_KEY": "shared-between-hosts",
         "PRIZES_INSTANCE_PATH": str(tmp_path / "instance"),
@@ -60,7 +47,7 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[int]]]:
         "PRIZES_ARGON2_PARALLELISM": "1",
         "PRIZES_LIMIT_LOGIN_ADDRESS": "4 per minute",
     }
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     servers = [
         subprocess.Popen(  # noqa: S603 - our own interpreter and settings
             [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "wsgi:app"],
@@ -80,11 +67,6 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[int]]]:
             server.terminate()
             server.wait(timeout=20)
         redis.Redis.from_url(REDIS_URL).flushdb()
-        if TEST_DATABASE_URL:
-            engine = create_engine(TEST_DATABASE_URL)
-            with engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            engine.dispose()
 
 
 def _wait_until_ready(port: int) -> None:

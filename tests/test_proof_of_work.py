@@ -12,7 +12,7 @@ from pathlib import Path
 
 import altcha
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from prizes import create_app
 from prizes.cli import upgrade_database
@@ -21,7 +21,7 @@ from prizes.core.clock import now
 from prizes.core.headers import CONTENT_SECURITY_POLICY
 from prizes.core.proof_of_work import ProofOfWorkRefused, UsedChallenge, require_solution
 from prizes.db import db as database
-from tests.conftest import TEST_DATABASE_URL, Client
+from tests.conftest import Client, separate_database
 
 
 def _solve(challenge: altcha.Challenge) -> str:
@@ -90,9 +90,13 @@ def test_wrong_forged_or_foreign_solutions_are_refused(app, client, db, monkeypa
 
     # Issued by someone who does not hold this site's secret key.
     foreign = altcha.create_challenge(
-        "PBKDF2/SHA-256", 1, counter=2, expires_at=now() + timedelta(minutes=5),
-        hmac_secret="someone else", hmac_key_secret="someone else too",
-    )  # fmt: skip
+        "PBKDF2/SHA-256",
+        1,
+        counter=2,
+        expires_at=now() + timedelta(minutes=5),
+        hmac_secret="someone else",
+        hmac_key_secret="someone else too",
+    )
     with pytest.raises(ProofOfWorkRefused, match="failed"):
         require_solution(_solve(foreign))
 
@@ -160,34 +164,17 @@ def test_the_widget_files_are_served_from_this_site(client):
 SCHEMA = "proof_of_work_race"
 
 
-def _race_database(tmp_path: Path) -> str:
-    if not TEST_DATABASE_URL:
-        return f"sqlite:///{tmp_path / 'race.db'}"
-    engine = create_engine(TEST_DATABASE_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    return f"{TEST_DATABASE_URL}?options=-csearch_path%3D{SCHEMA}"
-
-
 @pytest.fixture
 def race_app(app, tmp_path: Path):
     settings = {k: v for k, v in app.config.items() if k.isupper()}
-    racing = create_app(
-        {**settings, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": _race_database(tmp_path)}
-    )
-    racing.test_client_class = Client
-    with racing.app_context():
-        upgrade_database()
-    yield racing
-    with racing.app_context():
-        database.engine.dispose()
-    if TEST_DATABASE_URL:
-        engine = create_engine(TEST_DATABASE_URL)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
+    with separate_database(tmp_path, SCHEMA) as url:
+        racing = create_app({**settings, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": url})
+        racing.test_client_class = Client
+        with racing.app_context():
+            upgrade_database()
+        yield racing
+        with racing.app_context():
+            database.engine.dispose()
 
 
 def test_racing_requests_with_one_solution_count_it_once(race_app):

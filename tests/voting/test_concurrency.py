@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from prizes import create_app
@@ -21,54 +21,38 @@ from prizes.cli import upgrade_database
 from prizes.core.limits import DEFAULT_LIMITS
 from prizes.db import db
 from prizes.voting.models import Vote
-from tests.conftest import PASSWORD, TEST_DATABASE_URL
+from tests.conftest import PASSWORD, separate_database
 from tests.live import Browser
 
 SCHEMA = "concurrency_test"
 REQUESTS = 50
 
 
-def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    if not TEST_DATABASE_URL:
-        return f"sqlite:///{tmp_path_factory.mktemp('race') / 'race.db'}"
-    engine = create_engine(TEST_DATABASE_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    joiner = "&" if "?" in TEST_DATABASE_URL else "?"
-    return f"{TEST_DATABASE_URL}{joiner}options=-csearch_path%3D{SCHEMA}"
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, int]]:
     instance = tmp_path_factory.mktemp("race-instance")
-    app = create_app(
-        {
-            "INSTANCE_PATH": str(instance),
-            "SECRET_KEY": "race-test",
-            "DATABASE_URL": _database_url(tmp_path_factory),
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_COST": 1024,
-            "ARGON2_PARALLELISM": 1,
-            **dict.fromkeys(DEFAULT_LIMITS, "100000 per minute"),
-        }
-    )
-    with app.app_context():
-        upgrade_database()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield app, httpd.server_port
-    httpd.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
-    if TEST_DATABASE_URL:
-        engine = create_engine(TEST_DATABASE_URL)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
+    with separate_database(instance, SCHEMA) as url:
+        app = create_app(
+            {
+                "INSTANCE_PATH": str(instance),
+                "SECRET_KEY": "race-test",
+                "DATABASE_URL": url,
+                "ARGON2_TIME_COST": 1,
+                "ARGON2_MEMORY_COST": 1024,
+                "ARGON2_PARALLELISM": 1,
+                **dict.fromkeys(DEFAULT_LIMITS, "100000 per minute"),
+            }
+        )
+        with app.app_context():
+            upgrade_database()
+        httpd = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        yield app, httpd.server_port
+        httpd.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
 
 
 def _contest(app: Any) -> tuple[int, int, int, str]:
