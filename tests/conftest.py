@@ -25,6 +25,9 @@ from prizes.db import db as database
 from prizes.db import make_engine
 
 TEST_DATABASE_URL = os.environ.get("PRIZES_TEST_DATABASE_URL")
+# The Redis server the tests may use (each test takes its own numbered database of it); a
+# second run of the suite on the same machine points this at a server of its own.
+TEST_REDIS_SERVER = os.environ.get("PRIZES_TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
 PASSWORD = "correct horse battery staple"
 
 _CSRF_INPUT = re.compile(
@@ -115,6 +118,11 @@ def separate_database(folder: Path, schema: str) -> Iterator[str]:
         engine.dispose()
 
 
+def redis_test_url(database: int) -> str:
+    """The URL of one numbered database of the test Redis server."""
+    return f"{TEST_REDIS_SERVER}/{database}"
+
+
 def require_redis(url: str) -> None:
     """Empty the Redis database at ``url`` for the test; skip without Redis, unless the run
     requires it (CI sets PRIZES_REDIS_REQUIRED and starts one)."""
@@ -125,7 +133,7 @@ def require_redis(url: str) -> None:
     except redis.RedisError:
         if os.environ.get("PRIZES_REDIS_REQUIRED"):
             raise
-        pytest.skip("no Redis on 127.0.0.1:6379 (CI starts one and requires it)")
+        pytest.skip(f"no Redis at {TEST_REDIS_SERVER} (CI starts one and requires it)")
 
 
 def reset_postgres(url: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from tests.conftest import require_redis
+from tests.conftest import redis_test_url, require_redis
 
 
 def test_health_and_readiness(client):
@@ -23,8 +23,8 @@ def test_readiness_fails_when_redis_is_unreachable(app, client, monkeypatch):
 
 
 def test_readiness_with_the_local_redis(app, client, monkeypatch):
-    require_redis("redis://127.0.0.1:6379/12")
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/12")
+    require_redis(redis_test_url(12))
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_test_url(12))
     assert client.get("/readyz").json["checks"]["redis"] == "ok"
 
 

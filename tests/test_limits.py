@@ -6,7 +6,7 @@ import pytest
 
 from prizes.cli import upgrade_database
 from prizes.core.limits import limiter
-from tests.conftest import Client, require_redis
+from tests.conftest import Client, redis_test_url, require_redis
 from tests.factories import make_user
 
 
@@ -79,7 +79,7 @@ def test_limits_hold_across_workers_through_redis(app, tmp_path):
 
     from prizes import create_app
 
-    url = "redis://127.0.0.1:6379/15"
+    url = redis_test_url(15)
     require_redis(url)
     settings = {
         **{k: v for k, v in app.config.items() if k.isupper()},

@@ -18,12 +18,12 @@ import redis
 from prizes import create_app
 from prizes.cli import upgrade_database
 from prizes.db import db
-from tests.conftest import PASSWORD, free_port, require_redis, separate_database
+from tests.conftest import PASSWORD, free_port, redis_test_url, require_redis, separate_database
 from tests.live import Browser
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = "multi_process_test"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = redis_test_url(14)
 
 
 @pytest.fixture

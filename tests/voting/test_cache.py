@@ -12,10 +12,10 @@ from prizes.core.clock import now
 from prizes.stocktaking import services as stocktaking
 from prizes.stocktaking.forms import EntryForm
 from prizes.voting import queries, rounds, services
-from tests.conftest import require_redis
+from tests.conftest import redis_test_url, require_redis
 from tests.factories import make_user
 
-URL = "redis://127.0.0.1:6379/13"
+URL = redis_test_url(13)
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from prizes.core.clock import now
 from prizes.core.limits import limiter
 from prizes.voting.models import Vote, VoteStatus
-from tests.conftest import PASSWORD, require_redis
+from tests.conftest import PASSWORD, redis_test_url, require_redis
 from tests.factories import make_user
 
-CACHE_URL = "redis://127.0.0.1:6379/13"
+CACHE_URL = redis_test_url(13)
 
 
 def _votes(db) -> int:
