@@ -18,8 +18,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, flash, g, jsonify, redirect, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 from wtforms import Field, Form
 
 from prizes.core.errors import DomainError, render_error_page, wants_json
@@ -89,4 +100,7 @@ def _refused(error: DomainError) -> ResponseReturnValue:
     answer: Answer | None = g.pop("_on_refusal", None)
     if answer is None:  # a refusal no view prepared for: the error page, with the reason
         return render_error_page(error.status_code, error.message)
-    return answer(error)
+    try:
+        return answer(error)
+    except HTTPException as http_error:  # e.g. the page to show again is itself a 404
+        return current_app.handle_http_exception(http_error)
