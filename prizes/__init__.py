@@ -124,9 +124,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from prizes.core.templating import init_app
+    from prizes.accounts import navigation
+    from prizes.core import templating
 
-    init_app(app)
+    templating.init_app(app)
+    navigation.init_app(app)
 
 
 def register_security_headers(app: Flask) -> None:

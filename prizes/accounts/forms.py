@@ -6,11 +6,33 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
-from prizes.accounts.passwords import MAX_LENGTH
-from prizes.core.forms import SiteForm, email_field, new_password_fields, options
+from prizes.accounts.passwords import MAX_LENGTH, MIN_LENGTH, is_common
+from prizes.core.forms import SiteForm, email_field, options
 from prizes.core.vocabulary import STAKEHOLDER_TYPE_LABELS
+
+
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH), _not_common],
+        description=_l("At least %(min)d characters. A passphrase is best.", min=MIN_LENGTH),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+def _not_common(_form: SiteForm, field: PasswordField) -> None:
+    if field.data and is_common(field.data):
+        raise ValidationError(
+            _l("This password is among the most used ones; please choose another.")
+        )
 
 
 class RegisterForm(SiteForm):

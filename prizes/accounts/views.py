@@ -16,7 +16,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from prizes.accounts import services, two_factor
 from prizes.accounts.forms import (
@@ -30,15 +30,16 @@ from prizes.accounts.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from prizes.accounts.models import User
+from prizes.accounts.limits import email_key, email_network_key
+from prizes.accounts.models import Role, User
+from prizes.accounts.permissions import signed_in_user
 from prizes.accounts.sessions import start_session
 from prizes.core import proof_of_work
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
-from prizes.core.limits import email_key, email_network_key, failed, limiter, setting
+from prizes.core.limits import failed, limiter, setting
 from prizes.core.network import keyed_hash, network_hash
-from prizes.core.permissions import login_required, signed_in_user
 from prizes.core.tokens import InvalidToken
 from prizes.core.unit_of_work import on_refusal, on_refusal_show
 from prizes.core.urls import is_safe_next
@@ -289,7 +290,11 @@ def profile() -> ResponseReturnValue:
         )
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
-    return form_page("accounts/profile.html", form)
+    return form_page(
+        "accounts/profile.html",
+        form,
+        may_become_stakeholder=not current_user.has_role(Role.STAKEHOLDER),
+    )
 
 
 @bp.route("/account/stakeholder", methods=["POST"])

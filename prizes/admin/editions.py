@@ -7,12 +7,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from prizes.accounts.models import Role
+from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.admin.forms import EditionForm, RubricForm
 from prizes.contest import services
 from prizes.contest.models import Edition
 from prizes.core.clock import now
 from prizes.core.forms import form_page
-from prizes.core.permissions import roles_required, signed_in_user
 from prizes.core.unit_of_work import on_refusal_show
 from prizes.db import db
 from prizes.nominations.queries import list_editions

@@ -10,12 +10,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from prizes.accounts.models import Role, User
+from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.contest.models import Category, Edition
 from prizes.contest.queries import get_current_edition, list_categories
 from prizes.core import audit
 from prizes.core.clock import now
 from prizes.core.forms import form_page, options
-from prizes.core.permissions import roles_required, signed_in_user
 from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.db import db
 from prizes.nominations.queries import get_nomination, list_editions

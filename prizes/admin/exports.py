@@ -22,10 +22,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from prizes.accounts.models import Role
+from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.admin.forms import NominationExportForm, VoteExportForm
 from prizes.contest.models import Edition
 from prizes.core.clock import now
-from prizes.core.permissions import roles_required, signed_in_user
 from prizes.db import db
 from prizes.exports import queries, services
 from prizes.exports.models import ExportKind

@@ -44,10 +44,15 @@ class UserSearchForm(SiteForm):
     )
 
 
+MANAGED_ROLES = (Role.STAKEHOLDER, Role.SECRETARIAT)
+"""The roles the secretariat grants and removes on the account page; the expert role comes
+and goes with the expert group's invitations."""
+
+
 class RoleChangeForm(SiteForm):
     role = SelectField(
         _l("Role"),
-        choices=options((r, ROLE_LABELS[r]) for r in (Role.STAKEHOLDER, Role.SECRETARIAT)),
+        choices=options((r, ROLE_LABELS[r]) for r in MANAGED_ROLES),
         validators=[InputRequired()],
     )
     action = HiddenField(validators=[InputRequired(), AnyOf(["grant", "revoke"])])

@@ -9,12 +9,12 @@ from flask_login import current_user
 
 from prizes.accounts import services as accounts
 from prizes.accounts.models import Role, User
+from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.accounts.queries import count_users, users_matching
-from prizes.admin.forms import RoleChangeForm, UserSearchForm
+from prizes.admin.forms import MANAGED_ROLES, RoleChangeForm, UserSearchForm
 from prizes.core.clock import now
 from prizes.core.mail import read_outbox
 from prizes.core.pagination import paginate
-from prizes.core.permissions import roles_required, signed_in_user
 from prizes.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -46,7 +46,15 @@ def users() -> ResponseReturnValue:
 @bp.route("/users/<int:user_id>")
 def user(user_id: int) -> ResponseReturnValue:
     account = db.session.get(User, user_id) or abort(404)
-    return render_template("admin/user.html", account=account, role_form=RoleChangeForm())
+    return _user_page(account, RoleChangeForm())
+
+
+def _user_page(account: User, role_form: RoleChangeForm, status: int = 200) -> ResponseReturnValue:
+    revocable = [r for r in MANAGED_ROLES if r in account.role_names]
+    page = render_template(
+        "admin/user.html", account=account, role_form=role_form, revocable_roles=revocable
+    )
+    return page, status
 
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
@@ -54,7 +62,7 @@ def change_role(user_id: int) -> ResponseReturnValue:
     account = db.session.get(User, user_id) or abort(404)
     form = RoleChangeForm()
     if not form.validate_on_submit():
-        return render_template("admin/user.html", account=account, role_form=form), 422
+        return _user_page(account, form, 422)
     role = Role(form.role.data)
     if form.action.data == "revoke" and account.id == current_user.id and role == Role.SECRETARIAT:
         flash(_("You cannot remove your own secretariat role."), "error")

@@ -9,11 +9,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from prizes.accounts.models import Role
+from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.admin.forms import ProofOfWorkForm, RoundSetupForm
 from prizes.contest.models import Edition
 from prizes.core.clock import now
 from prizes.core.forms import form_page
-from prizes.core.permissions import roles_required, signed_in_user
 from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.db import db
 from prizes.jobs import compute_round_flags

@@ -11,12 +11,10 @@ from flask import render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
-
-from prizes.accounts.passwords import MAX_LENGTH, MIN_LENGTH, is_common
+from wtforms.validators import Email, InputRequired, Length
 
 
 class SiteForm(FlaskForm):
@@ -47,28 +45,6 @@ def email_field(label: Any = None) -> EmailField:
         validators=[InputRequired(), Length(max=254), Email(check_deliverability=False)],
         render_kw={"autocomplete": "email"},
     )
-
-
-def new_password_fields() -> tuple[PasswordField, PasswordField]:
-    password = PasswordField(
-        _l("Password"),
-        validators=[InputRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH), _not_common],
-        description=_l("At least %(min)d characters. A passphrase is best.", min=MIN_LENGTH),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
-    return password, confirm
-
-
-def _not_common(_form: SiteForm, field: PasswordField) -> None:
-    if field.data and is_common(field.data):
-        raise ValidationError(
-            _l("This password is among the most used ones; please choose another.")
-        )
 
 
 def form_page(template: str, form: SiteForm, **context: Any) -> tuple[str, int]:

@@ -8,9 +8,7 @@ from typing import Any
 from flask import Flask, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from prizes.accounts.models import Role
 from prizes.core.clock import GENEVA
 from prizes.core.vocabulary import SDG_NAMES, STAKEHOLDER_TYPE_LABELS, country_name
 
@@ -52,30 +50,6 @@ def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(str(status), status))
 
 
-def _navigation() -> list[tuple[str, str]]:
-    """The role's menu: (endpoint, label) pairs."""
-    from flask_babel import gettext as _
-
-    items = [
-        ("contest.home", _("Home")),
-        ("nominations.nominated", _("Nominated projects")),
-        ("stocktaking.search", _("Stocktaking")),
-        ("voting.index", _("Vote")),
-        ("results.archive", _("Results")),
-        ("contest.categories", _("Categories")),
-    ]
-    if not current_user.is_authenticated:
-        return items
-    items.append(("voting.my_votes", _("My votes")))
-    if current_user.has_role(Role.STAKEHOLDER):
-        items.append(("stocktaking.mine", _("My projects")))
-    if current_user.has_role(Role.EXPERT) or current_user.has_role(Role.SECRETARIAT):
-        items.append(("review.home", _("Review")))
-    if current_user.has_role(Role.SECRETARIAT):
-        items.append(("admin.dashboard", _("Secretariat")))
-    return items
-
-
 def url_with(endpoint: str, **changes: Any) -> str:
     """A link to ``endpoint`` keeping the current page's query, with ``changes`` applied.
 
@@ -100,10 +74,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["stakeholder_type"] = lambda value: (
         STAKEHOLDER_TYPE_LABELS.get(value, value) if value else ""
     )
-    app.jinja_env.globals["navigation"] = _navigation
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["sdg_names"] = SDG_NAMES
-    app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["flag_label"] = flag_label

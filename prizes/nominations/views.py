@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from prizes.accounts.models import Role
+from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.contest.queries import (
     get_current_edition,
     get_edition_open_for_submissions,
@@ -24,7 +25,6 @@ from prizes.contest.queries import (
 )
 from prizes.core.clock import now
 from prizes.core.forms import form_page
-from prizes.core.permissions import roles_required, signed_in_user
 from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.core.vocabulary import country_choices
 from prizes.nominations import images, queries, rules, services

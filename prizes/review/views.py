@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from prizes.accounts.models import Role, User
+from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.contest.queries import get_category, get_edition_under_review, list_categories
 from prizes.core.clock import now
 from prizes.core.forms import form_page
-from prizes.core.permissions import roles_required, signed_in_user
 from prizes.core.tokens import InvalidToken
 from prizes.core.unit_of_work import on_refusal_show
 from prizes.nominations import queries as nomination_queries
@@ -52,6 +52,7 @@ def home() -> ResponseReturnValue:
     )
     return render_template(
         "review/home.html",
+        is_expert=current_user.has_role(Role.EXPERT),
         edition=edition,
         categories=categories,
         counts=counts,

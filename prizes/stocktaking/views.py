@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from prizes.accounts.models import Role
+from prizes.accounts.permissions import roles_required, signed_in_user, visitor_has_role
 from prizes.contest.queries import get_edition_open_for_submissions, list_categories
 from prizes.core.clock import now
 from prizes.core.forms import form_page
-from prizes.core.permissions import roles_required, signed_in_user
 from prizes.core.vocabulary import country_choices
 from prizes.nominations.queries import list_nominations_of_entry
 from prizes.stocktaking import services
@@ -32,7 +32,12 @@ def search() -> ResponseReturnValue:
     if not form.validate():
         return render_template("stocktaking/search.html", form=form, page=None), 400
     page = search_entries(form.filters(), page=request.args.get("page", 1, type=int))
-    return render_template("stocktaking/search.html", form=form, page=page)
+    return render_template(
+        "stocktaking/search.html",
+        form=form,
+        page=page,
+        may_add_project=visitor_has_role(Role.STAKEHOLDER),
+    )
 
 
 @bp.route("/<int:entry_id>")
@@ -41,12 +46,14 @@ def detail(entry_id: int) -> ResponseReturnValue:
     can_edit = current_user.is_authenticated and services.can_edit_entry(current_user, entry)
     if entry.status != "published" and not can_edit:
         abort(404)
+    open_edition = get_edition_open_for_submissions(now())
     return render_template(
         "stocktaking/detail.html",
         entry=entry,
         nominations=list_nominations_of_entry(entry.id),
-        open_edition=get_edition_open_for_submissions(now()),
+        open_edition=open_edition,
         can_edit=can_edit,
+        may_nominate=open_edition is not None and visitor_has_role(Role.STAKEHOLDER),
     )
 
 

@@ -18,15 +18,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from prizes.accounts.limits import account_key
 from prizes.accounts.models import Role
+from prizes.accounts.permissions import signed_in_user, verified_required, voter_required
 from prizes.accounts.sessions import session_account
 from prizes.contest.models import Category
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.exports import csv_response
-from prizes.core.limits import account_key, limiter, setting
+from prizes.core.limits import limiter, setting
 from prizes.core.network import keyed_hash, network_hash
-from prizes.core.permissions import signed_in_user, verified_required, voter_required
 from prizes.core.unit_of_work import on_refusal
 from prizes.voting import queries, services
 from prizes.voting.forms import ReceiptForm, VoteForm

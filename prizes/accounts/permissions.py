@@ -1,4 +1,6 @@
-"""Access rules as decorators: who may open a view at all. Object checks stay in services."""
+"""Access rules as decorators: who may open a view at all. Object checks stay in services.
+
+A page that needs only a signed-in visitor uses Flask-Login's own ``login_required``."""
 
 from __future__ import annotations
 
@@ -15,16 +17,6 @@ from prizes.accounts.two_factor import requires_two_factor
 from prizes.extensions import login_manager
 
 View = TypeVar("View", bound=Callable[..., Any])
-
-
-def login_required(view: View) -> View:
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return view(*args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
 
 
 def roles_required(*roles: Role) -> Callable[[View], View]:
@@ -65,6 +57,12 @@ def verified_required(view: View) -> View:
         return _refuse_unverified() or view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def visitor_has_role(role: Role) -> bool:
+    """True when the visitor is signed in and holds ``role``: for views deciding what a page
+    offers (templates are given the answer, never the rule)."""
+    return bool(current_user.is_authenticated and current_user.has_role(role))
 
 
 def signed_in_user() -> User:
