@@ -117,9 +117,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from prizes.core.errors import init_app
+    from prizes.core import errors, unit_of_work
 
-    init_app(app)
+    errors.init_app(app)
+    unit_of_work.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

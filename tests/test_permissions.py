@@ -257,6 +257,12 @@ OBJECT_ROUTES = {
         # The expert of category 9 has not declared conflicts yet: the page again, unsaved.
         allow("unassigned_expert"),
     ),
+    "review.declare[other category]": (
+        "POST",
+        lambda s: f"/review/score/selection/{s.other_shortlisted.id}/conflict",
+        # The expert of category 9 sends an empty declaration: the page again, unsaved.
+        allow("unassigned_expert", ok=422),
+    ),
     "experts.scores": (
         "GET",
         lambda s: f"/admin/experts/{s.edition.id}/scores/selection/{s.category.id}",

@@ -40,6 +40,7 @@ from prizes.core.limits import email_key, email_network_key, failed, limiter, se
 from prizes.core.network import keyed_hash, network_hash
 from prizes.core.permissions import login_required, signed_in_user
 from prizes.core.tokens import InvalidToken
+from prizes.core.unit_of_work import on_refusal, on_refusal_show
 from prizes.core.urls import is_safe_next
 from prizes.core.vocabulary import StakeholderType, country_choices
 from prizes.db import db
@@ -56,21 +57,16 @@ def register() -> ResponseReturnValue:
     if not form.is_submitted():
         form.start_clock()
     if form.validate_on_submit():
-        if current_app.config["REGISTRATION_PROOF_OF_WORK"]:
-            try:
-                proof_of_work.require_solution(form.altcha.data)
-            except DomainError as error:
-                form.altcha.errors.append(error.message)
-                return _register_page(form)
+        page = "accounts/register.html"
+        proof_asked = current_app.config["REGISTRATION_PROOF_OF_WORK"]
+        if proof_asked:
+            on_refusal_show(page, form, field=form.altcha, proof_of_work=proof_asked)
+            proof_of_work.require_solution(form.altcha.data)
         if form.looks_automated(current_app.config["REGISTRATION_MIN_SECONDS"]):
             # Refused without saying why: the same answer as a real registration.
             return render_template(CHECK_MAIL, email=form.email.data)
-        try:
-            services.register_user(email=form.email.data, password=form.password.data, now=now())
-        except DomainError as error:
-            form.email.errors.append(error.message)
-            return _register_page(form)
-        db.session.commit()
+        on_refusal_show(page, form, field=form.email, proof_of_work=proof_asked)
+        services.register_user(email=form.email.data, password=form.password.data, now=now())
         # The same answer whether or not the address already had an account.
         return render_template(CHECK_MAIL, email=form.email.data)
     return _register_page(form)
@@ -96,7 +92,6 @@ def verify_email(token: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("accounts/confirm_email.html", form=form)
     user = services.verify_email(token, now=now())
-    db.session.commit()
     flash(_("Thank you: your email address is confirmed."), "success")
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(url_for("accounts.profile"))
@@ -116,7 +111,6 @@ def resend_verification() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return form_page("accounts/unverified.html", form)
     services.resend_verification(email=form.email.data)
-    db.session.commit()
     return render_template(CHECK_MAIL, email=form.email.data)
 
 
@@ -143,7 +137,6 @@ def login() -> ResponseReturnValue:
             db.session.commit()  # keep the record of the failed attempt
             flash(error.message, "error")
             return form_page("accounts/login.html", form)
-        db.session.commit()
         session.clear()  # a fresh session at sign-in: nothing set before it carries over
         target = request.args.get("next")
         target = target if is_safe_next(target) else url_for("contest.home")
@@ -193,12 +186,8 @@ def login_code() -> ResponseReturnValue:
     form = CodeForm()
     if not form.validate_on_submit():
         return form_page("accounts/login_code.html", form)
-    try:
-        two_factor.verify(user, form.code.data, now=now())
-    except DomainError as error:
-        form.code.errors.append(error.message)
-        return form_page("accounts/login_code.html", form)
-    db.session.commit()
+    on_refusal_show("accounts/login_code.html", form, field=form.code)
+    two_factor.verify(user, form.code.data, now=now())
     session.pop("pending_sign_in")
     _sign_in(user, remember=pending["remember"])
     return redirect(pending["next"])
@@ -216,12 +205,8 @@ def two_factor_setup() -> ResponseReturnValue:
     context = {"secret": secret}
     if not form.validate_on_submit():
         return form_page("accounts/two_factor_setup.html", form, **context)
-    try:
-        codes = two_factor.enable(user, secret=secret, code=form.code.data, now=now())
-    except DomainError as error:
-        form.code.errors.append(error.message)
-        return form_page("accounts/two_factor_setup.html", form, **context)
-    db.session.commit()
+    on_refusal_show("accounts/two_factor_setup.html", form, field=form.code, **context)
+    codes = two_factor.enable(user, secret=secret, code=form.code.data, now=now())
     session.pop("totp_setup", None)
     return render_template("accounts/recovery_codes.html", codes=codes)
 
@@ -246,12 +231,8 @@ def _two_factor_status(user: User, form: CodeForm) -> ResponseReturnValue:
     }
     if not form.validate_on_submit():
         return form_page("accounts/two_factor_status.html", form, **context)
-    try:
-        two_factor.disable(user, code=form.code.data, now=now())
-    except DomainError as error:
-        form.code.errors.append(error.message)
-        return form_page("accounts/two_factor_status.html", form, **context)
-    db.session.commit()
+    on_refusal_show("accounts/two_factor_status.html", form, field=form.code, **context)
+    two_factor.disable(user, code=form.code.data, now=now())
     flash(_("Two-factor sign-in is off."), "success")
     return redirect(url_for("accounts.profile"))
 
@@ -275,7 +256,6 @@ def forgot_password() -> ResponseReturnValue:
     form = EmailForm()
     if form.validate_on_submit():
         services.request_password_reset(email=form.email.data)
-        db.session.commit()
         return render_template(CHECK_MAIL, email=form.email.data, reset=True)
     return form_page("accounts/forgot_password.html", form)
 
@@ -290,7 +270,6 @@ def reset_password(token: str) -> ResponseReturnValue:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.reset_password(token, password=form.password.data, now=now())
-        db.session.commit()
         logout_user()
         flash(_("Your password is changed. Please sign in with it."), "success")
         return redirect(url_for("accounts.login"))
@@ -308,7 +287,6 @@ def profile() -> ResponseReturnValue:
             organisation_type=StakeholderType(form.organisation_type.data),
             country=form.country.data,
         )
-        db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
     return form_page("accounts/profile.html", form)
@@ -321,7 +299,6 @@ def become_stakeholder() -> ResponseReturnValue:
         flash(_("Please confirm your email address first."), "warning")
         return redirect(url_for("accounts.unverified"))
     services.become_stakeholder(signed_in_user())
-    db.session.commit()
     flash(_("You can now add projects and nominate them."), "success")
     return redirect(url_for("stocktaking.mine"))
 
@@ -333,14 +310,8 @@ def change_password() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return form_page("accounts/change_password.html", form)
     user = signed_in_user()
-    try:
-        services.change_password_checked(
-            user, current=form.current.data, password=form.password.data
-        )
-    except DomainError as error:
-        form.current.errors.append(error.message)
-        return form_page("accounts/change_password.html", form)
-    db.session.commit()
+    on_refusal_show("accounts/change_password.html", form, field=form.current)
+    services.change_password_checked(user, current=form.current.data, password=form.password.data)
     login_user(user)  # this device stays signed in under the new session version
     start_session(False, now())
     flash(_("Your password is changed; other devices are signed out."), "success")
@@ -353,16 +324,17 @@ def change_email() -> ResponseReturnValue:
     form = ChangeEmailForm()
     if not form.validate_on_submit():
         return form_page("accounts/change_email.html", form)
-    try:
-        services.request_email_change(
-            signed_in_user(), current=form.current.data, new_email=form.email.data
-        )
-    except DomainError as error:
-        field = form.current if isinstance(error, services.WrongPassword) else form.email
-        field.errors.append(error.message)
-        return form_page("accounts/change_email.html", form)
-    db.session.commit()
+    on_refusal(lambda error: _email_change_refused(form, error))
+    services.request_email_change(
+        signed_in_user(), current=form.current.data, new_email=form.email.data
+    )
     return render_template(CHECK_MAIL, email=form.email.data)
+
+
+def _email_change_refused(form: ChangeEmailForm, error: DomainError) -> ResponseReturnValue:
+    field = form.current if isinstance(error, services.WrongPassword) else form.email
+    field.errors = [*field.errors, error.message]
+    return form_page("accounts/change_email.html", form)
 
 
 @bp.route("/account/email/<token>", methods=["GET", "POST"])
@@ -377,7 +349,6 @@ def confirm_email_change(token: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("accounts/confirm_email.html", form=form, new_email=new_email)
     services.confirm_email_change(token)
-    db.session.commit()
     logout_user()
     flash(_("Your email address is changed. Please sign in with the new one."), "success")
     return redirect(url_for("accounts.login"))

@@ -11,9 +11,9 @@ from prizes.admin.forms import EditionForm, RubricForm
 from prizes.contest import services
 from prizes.contest.models import Edition
 from prizes.core.clock import now
-from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
 from prizes.core.permissions import roles_required, signed_in_user
+from prizes.core.unit_of_work import on_refusal_show
 from prizes.db import db
 from prizes.nominations.queries import list_editions
 from prizes.review.rubric import CriterionFields, set_rubric
@@ -39,15 +39,8 @@ def create() -> ResponseReturnValue:
     form = EditionForm()
     if not form.validate_on_submit():
         return form_page("admin/edition_form.html", form, edition=None)
-    try:
-        edition = services.create_edition(form.fields(), by=signed_in_user(), now=now())
-    except DomainError as error:
-        db.session.rollback()
-        form.year.errors.append(error.message)
-        return render_template(
-            "admin/edition_form.html", form=form, edition=None
-        ), error.status_code
-    db.session.commit()
+    on_refusal_show("admin/edition_form.html", form, field=form.year, edition=None)
+    edition = services.create_edition(form.fields(), by=signed_in_user(), now=now())
     flash(_("The edition is set up with the published criteria as its rubric."), "success")
     return redirect(url_for("editions.rubric", edition_id=edition.id))
 
@@ -58,15 +51,8 @@ def edit(edition_id: int) -> ResponseReturnValue:
     form = EditionForm(data=None if form_posted() else EditionForm.data_of(edition))
     if not form.validate_on_submit():
         return form_page("admin/edition_form.html", form, edition=edition)
-    try:
-        services.update_edition(edition, form.fields(), by=signed_in_user())
-    except DomainError as error:
-        db.session.rollback()
-        form.year.errors.append(error.message)
-        return render_template(
-            "admin/edition_form.html", form=form, edition=edition
-        ), error.status_code
-    db.session.commit()
+    on_refusal_show("admin/edition_form.html", form, field=form.year, edition=edition)
+    services.update_edition(edition, form.fields(), by=signed_in_user())
     flash(_("The edition is saved."), "success")
     return redirect(url_for("editions.index"))
 
@@ -93,12 +79,7 @@ def rubric(edition_id: int) -> ResponseReturnValue:
         for row in form.criteria
         if (row.data["name"] or "").strip()
     ]
-    try:
-        set_rubric(edition, criteria, by=signed_in_user())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template("admin/rubric.html", form=form, edition=edition), error.status_code
-    db.session.commit()
+    on_refusal_show("admin/rubric.html", form, edition=edition)
+    set_rubric(edition, criteria, by=signed_in_user())
     flash(_("The rubric is saved."), "success")
     return redirect(url_for("editions.rubric", edition_id=edition.id))

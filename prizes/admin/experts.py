@@ -14,9 +14,9 @@ from prizes.contest.models import Category, Edition
 from prizes.contest.queries import get_current_edition, list_categories
 from prizes.core import audit
 from prizes.core.clock import now
-from prizes.core.errors import DomainError
-from prizes.core.forms import form_page, options, refused
+from prizes.core.forms import form_page, options
 from prizes.core.permissions import roles_required, signed_in_user
+from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.db import db
 from prizes.nominations.queries import get_nomination, list_editions
 from prizes.review import aggregation, decisions, queries, scoring, services
@@ -82,7 +82,6 @@ def invite(edition_id: int) -> ResponseReturnValue:
     services.invite_expert(
         edition, email=form.email.data, categories=chosen, by=signed_in_user(), now=now()
     )
-    db.session.commit()
     flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
     return redirect(url_for("experts.index", edition=edition.id))
 
@@ -96,12 +95,8 @@ def assign(edition_id: int, user_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(422)
     chosen = [c for c in list_categories() if str(c.id) in (form.categories.data or [])]
-    try:
-        services.assign_categories(expert, edition.id, chosen, by=signed_in_user())
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("experts.index", edition=edition.id))
-    db.session.commit()
+    on_refusal_go_to(url_for("experts.index", edition=edition.id))
+    services.assign_categories(expert, edition.id, chosen, by=signed_in_user())
     flash(_("Categories saved."), "success")
     return redirect(url_for("experts.index", edition=edition.id))
 
@@ -114,7 +109,6 @@ def rules(edition_id: int) -> ResponseReturnValue:
         return form_page("admin/edition_rules.html", form, edition=edition)
     form.populate_obj(edition)
     audit.record(db.session, "edition.rules_changed", actor=signed_in_user(), target=edition)
-    db.session.commit()
     flash(_("The edition's rules are saved."), "success")
     return redirect(url_for("experts.index", edition=edition.id))
 
@@ -160,23 +154,16 @@ def reopen(
     expert = db.session.get(User, expert_id) or abort(404)
     nomination = get_nomination(nomination_id) or abort(404)
     form = ReasonForm()
-    try:
-        if not form.validate_on_submit():
-            abort(422)
-        count = scoring.reopen_scores(
-            expert, nomination, stage, by=signed_in_user(), reason=form.reason.data or "", now=now()
+    on_refusal_go_to(
+        url_for(
+            "experts.scores", edition_id=edition_id, stage_name=stage_name, category_id=category_id
         )
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(
-            url_for(
-                "experts.scores",
-                edition_id=edition_id,
-                stage_name=stage_name,
-                category_id=category_id,
-            )
-        )
-    db.session.commit()
+    )
+    if not form.validate_on_submit():
+        abort(422)
+    count = scoring.reopen_scores(
+        expert, nomination, stage, by=signed_in_user(), reason=form.reason.data or "", now=now()
+    )
     flash(_("%(count)d scores reopened for the expert.", count=count), "success")
     return redirect(
         url_for(
@@ -191,21 +178,17 @@ def apply_stage_one(edition_id: int, category_id: int) -> ResponseReturnValue:
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(422)
-    try:
-        chosen = decisions.apply_stage_one(
-            edition, category, by=signed_in_user(), now=now(), override_reason=form.reason.data
+    on_refusal_go_to(
+        url_for(
+            "experts.scores",
+            edition_id=edition_id,
+            stage_name="nomination",
+            category_id=category_id,
         )
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(
-            url_for(
-                "experts.scores",
-                edition_id=edition_id,
-                stage_name="nomination",
-                category_id=category_id,
-            )
-        )
-    db.session.commit()
+    )
+    chosen = decisions.apply_stage_one(
+        edition, category, by=signed_in_user(), now=now(), override_reason=form.reason.data
+    )
     flash(
         _("%(count)d projects are nominated; every nominator is told.", count=len(chosen)),
         "success",
@@ -235,20 +218,17 @@ def decide(edition_id: int, category_id: int) -> ResponseReturnValue:
     }
     if not form.validate_on_submit():
         return form_page("admin/decision.html", form, **context)
-    try:
-        decisions.record_decision(
-            edition,
-            category,
-            winner_ids=[int(v) for v in form.winners.data or []],
-            rationale=form.rationale.data,
-            deviation_reason=form.deviation_reason.data,
-            override_reason=form.override_reason.data,
-            by=signed_in_user(),
-            now=now(),
-        )
-    except DomainError as error:
-        return refused(error, "admin/decision.html", form=form, **context)
-    db.session.commit()
+    on_refusal_show("admin/decision.html", form, **context)
+    decisions.record_decision(
+        edition,
+        category,
+        winner_ids=[int(v) for v in form.winners.data or []],
+        rationale=form.rationale.data,
+        deviation_reason=form.deviation_reason.data,
+        override_reason=form.override_reason.data,
+        by=signed_in_user(),
+        now=now(),
+    )
     flash(_("The decision is recorded."), "success")
     return redirect(url_for("experts.decide", edition_id=edition_id, category_id=category_id))
 
@@ -256,12 +236,8 @@ def decide(edition_id: int, category_id: int) -> ResponseReturnValue:
 @bp.route("/<int:edition_id>/publish", methods=["POST"])
 def publish(edition_id: int) -> ResponseReturnValue:
     edition = db.session.get(Edition, edition_id) or abort(404)
-    try:
-        count = decisions.publish_results(edition, by=signed_in_user(), now=now())
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("experts.index", edition=edition.id))
-    db.session.commit()
+    on_refusal_go_to(url_for("experts.index", edition=edition.id))
+    count = decisions.publish_results(edition, by=signed_in_user(), now=now())
     flash(
         _(
             "The results are published (%(count)d winners and champions); nominators are told.",

@@ -63,7 +63,6 @@ def change_role(user_id: int) -> ResponseReturnValue:
         accounts.grant_role(account, role, by=signed_in_user())
     else:
         accounts.revoke_role(account, role, by=signed_in_user())
-    db.session.commit()
     flash(_("Roles updated."), "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
@@ -79,7 +78,6 @@ def change_status(user_id: int) -> ResponseReturnValue:
     else:
         accounts.enable_user(account, by=signed_in_user())
         flash(_("The account is enabled."), "success")
-    db.session.commit()
     return redirect(url_for("admin.user", user_id=account.id))
 
 

@@ -12,9 +12,9 @@ from prizes.accounts.models import Role
 from prizes.admin.forms import ProofOfWorkForm, RoundSetupForm
 from prizes.contest.models import Edition
 from prizes.core.clock import now
-from prizes.core.errors import DomainError
-from prizes.core.forms import form_page, refused
+from prizes.core.forms import form_page
 from prizes.core.permissions import roles_required, signed_in_user
+from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.db import db
 from prizes.jobs import compute_round_flags
 from prizes.nominations.queries import list_editions
@@ -45,21 +45,18 @@ def create(edition_id: int) -> ResponseReturnValue:
     form = RoundSetupForm()
     if not form.validate_on_submit():
         return form_page("admin/round_form.html", form, edition=edition)
-    try:
-        voting_round = rounds.create_round(
-            edition,
-            title=form.title.data,
-            opens_at=form.moment(form.opens_at),
-            closes_at=form.moment(form.closes_at),
-            shortlist_size=form.shortlist_size.data,
-            requires_complete_ballot=form.requires_complete_ballot.data,
-            public_tally=form.public_tally.data,
-            by=signed_in_user(),
-            requires_proof_of_work=form.requires_proof_of_work.data,
-        )
-    except DomainError as error:
-        return refused(error, "admin/round_form.html", form=form, edition=edition)
-    db.session.commit()
+    on_refusal_show("admin/round_form.html", form, edition=edition)
+    voting_round = rounds.create_round(
+        edition,
+        title=form.title.data,
+        opens_at=form.moment(form.opens_at),
+        closes_at=form.moment(form.closes_at),
+        shortlist_size=form.shortlist_size.data,
+        requires_complete_ballot=form.requires_complete_ballot.data,
+        public_tally=form.public_tally.data,
+        by=signed_in_user(),
+        requires_proof_of_work=form.requires_proof_of_work.data,
+    )
     flash(_("The round is set up with its ballot."), "success")
     return redirect(url_for("rounds.detail", round_id=voting_round.id))
 
@@ -102,7 +99,6 @@ def invalidate(round_id: int) -> ResponseReturnValue:
     changed = rounds.invalidate_votes(
         votes, by=signed_in_user(), reason=form.reason.data, now=now()
     )
-    db.session.commit()
     flash(_("%(count)d votes invalidated.", count=changed), "success")
     return redirect(url_for("rounds.detail", round_id=round_id))
 
@@ -116,7 +112,6 @@ def proof_of_work(round_id: int) -> ResponseReturnValue:
         abort(400)
     required = form.required.data == "on"
     rounds.set_proof_of_work(voting_round, required=required, by=signed_in_user())
-    db.session.commit()
     if required:
         flash(_("Every vote in this round now asks a proof of work."), "success")
     else:
@@ -127,12 +122,8 @@ def proof_of_work(round_id: int) -> ResponseReturnValue:
 @bp.route("/<int:round_id>/advance", methods=["POST"])
 def advance(round_id: int) -> ResponseReturnValue:
     voting_round = queries.get_round(round_id) or abort(404)
-    try:
-        shortlist = rounds.advance_round(voting_round, by=signed_in_user(), now=now())
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("rounds.detail", round_id=round_id))
-    db.session.commit()
+    on_refusal_go_to(url_for("rounds.detail", round_id=round_id))
+    shortlist = rounds.advance_round(voting_round, by=signed_in_user(), now=now())
     count = sum(len(ids) for ids in shortlist.values())
     flash(_("The round is final: %(count)d projects are shortlisted.", count=count), "success")
     return redirect(url_for("rounds.detail", round_id=round_id))
@@ -175,5 +166,4 @@ def decide_flag(flag_id: int, decision: str) -> ResponseReturnValue:
             "admin/flags.html", voting_round=voting_round, flags=flagged, form=form
         )
         return page, 422
-    db.session.commit()
     return redirect(url_for("rounds.flags", round_id=flag.round_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import suppress
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
@@ -32,6 +33,11 @@ class DomainError(Exception):
         super().__init__(message or str(self.message))
         if message is not None:
             self.message = message
+
+    @property
+    def code(self) -> str:
+        """``AlreadyVoted`` -> ``already_voted``: the refusal's stable name in JSON answers."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
 
 
 class NotAllowed(DomainError):
@@ -82,7 +88,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
 
 
-def _render(code: int, description: str | None = None) -> tuple[str, int]:
+def render_error_page(code: int, description: str | None = None) -> tuple[str, int]:
+    """The site's error page for ``code``, with ``description`` when it helps the reader."""
     title = _TITLES.get(code, _TITLES[500] if code >= 500 else _TITLES[400])
     return render_template(
         "errors/error.html", code=code, title=title, description=description
@@ -90,7 +97,7 @@ def _render(code: int, description: str | None = None) -> tuple[str, int]:
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
-    return _render(
+    return render_error_page(
         400, str(_l("The form expired or was not sent from this site. Please try again."))
     )
 
@@ -103,7 +110,7 @@ def _http_error(error: HTTPException) -> tuple[str, int] | Response:
     if code >= 500:
         db.session.rollback()
     description = error.description if code in (400, 403, 413, 422) and _is_custom(error) else None
-    return _render(code, description)
+    return render_error_page(code, description)
 
 
 def _is_custom(error: HTTPException) -> bool:
@@ -114,7 +121,7 @@ def _is_custom(error: HTTPException) -> bool:
 def _unexpected_error(error: Exception) -> tuple[str, int]:
     log.exception("unhandled error", exc_info=error)
     db.session.rollback()
-    return _render(InternalServerError.code)
+    return render_error_page(InternalServerError.code)
 
 
 def is_database_unavailable(error: BaseException) -> bool:
@@ -144,10 +151,10 @@ def _database_unavailable(error: Exception) -> Response:
     # database: show the layout as to a visitor; the session cookie itself is kept.
     g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
     message = str(_l("The site is temporarily unavailable. Please try again in a few moments."))
-    if _wants_json():
+    if wants_json():
         response = jsonify(error="unavailable", message=message)
     else:
-        page, _code = _render(ServiceUnavailable.code, message)
+        page, _code = render_error_page(ServiceUnavailable.code, message)
         response = Response(page, mimetype="text/html")
     response.status_code = ServiceUnavailable.code
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -163,7 +170,7 @@ def unavailable_reason(error: Exception) -> str:
     return f"{type(cause).__name__}: {' '.join(str(cause).split())[:300]}"
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     """JSON for the JSON exports (``….json``), the health checks, and for clients that ask
     for JSON first."""
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])

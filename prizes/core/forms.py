@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from babel.support import Translations
-from flask import flash, render_template
+from flask import render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,8 +17,6 @@ from wtforms.i18n import messages_path
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from prizes.accounts.passwords import MAX_LENGTH, MIN_LENGTH, is_common
-from prizes.core.errors import DomainError
-from prizes.db import db
 
 
 class SiteForm(FlaskForm):
@@ -77,10 +75,3 @@ def form_page(template: str, form: SiteForm, **context: Any) -> tuple[str, int]:
     """Render a form page: 200 when first shown, 422 when it comes back with errors."""
     status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, **context), status
-
-
-def refused(error: DomainError, template: str, **context: Any) -> tuple[str, int]:
-    """A rule refused the action: undo what it began, and show the page again with why."""
-    db.session.rollback()
-    flash(error.message, "error")
-    return render_template(template, **context), error.status_code

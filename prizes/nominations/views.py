@@ -23,11 +23,10 @@ from prizes.contest.queries import (
     list_categories,
 )
 from prizes.core.clock import now
-from prizes.core.errors import DomainError
-from prizes.core.forms import form_page, refused
+from prizes.core.forms import form_page
 from prizes.core.permissions import roles_required, signed_in_user
+from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.core.vocabulary import country_choices
-from prizes.db import db
 from prizes.nominations import images, queries, rules, services
 from prizes.nominations.forms import NominationForm
 from prizes.nominations.models import Nomination, NominationStatus
@@ -114,16 +113,11 @@ def start(entry_id: int) -> ResponseReturnValue:
     context = {"entry": entry, "edition": edition, "nomination": None}
     if not form.validate_on_submit():
         return form_page(FORM, form, **context)
-    user = signed_in_user()
-    try:
-        fields = form.fields()
-        nomination = services.start_nomination(
-            entry, edition=edition, category=fields.category, by=user, now=now()
-        )
-        _save(nomination, form)
-    except DomainError as error:
-        return refused(error, FORM, form=form, **context)
-    db.session.commit()
+    on_refusal_show(FORM, form, **context)
+    nomination = services.start_nomination(
+        entry, edition=edition, category=form.fields().category, by=signed_in_user(), now=now()
+    )
+    _save(nomination, form)
     return _after_save(nomination)
 
 
@@ -149,11 +143,8 @@ def edit(nomination_id: int) -> ResponseReturnValue:
         return redirect(url_for("nominations.detail", nomination_id=nomination.id))
     if not form.validate_on_submit():
         return form_page(FORM, form, checks=rules.automatic_checks(nomination), **context)
-    try:
-        _save(nomination, form)
-    except DomainError as error:
-        return refused(error, FORM, form=form, **context)
-    db.session.commit()
+    on_refusal_show(FORM, form, **context)
+    _save(nomination, form)
     return _after_save(nomination)
 
 
@@ -182,11 +173,7 @@ def withdraw(nomination_id: int) -> ResponseReturnValue:
     nomination = queries.get_nomination(nomination_id) or abort(404)
     if nomination.nominator_id != current_user.id:
         abort(404)
-    try:
-        services.withdraw_nomination(nomination, by=signed_in_user(), now=now())
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("nominations.detail", nomination_id=nomination.id))
-    db.session.commit()
+    on_refusal_go_to(url_for("nominations.detail", nomination_id=nomination.id))
+    services.withdraw_nomination(nomination, by=signed_in_user(), now=now())
     flash(_("The nomination is withdrawn."), "success")
     return redirect(url_for("stocktaking.mine"))

@@ -3,6 +3,7 @@ the experts assigned to each category."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,11 +14,10 @@ from flask_login import current_user
 from prizes.accounts.models import Role, User
 from prizes.contest.queries import get_category, get_edition_under_review, list_categories
 from prizes.core.clock import now
-from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
 from prizes.core.permissions import roles_required, signed_in_user
 from prizes.core.tokens import InvalidToken
-from prizes.db import db
+from prizes.core.unit_of_work import on_refusal_show
 from prizes.nominations import queries as nomination_queries
 from prizes.nominations import rules
 from prizes.nominations import services as nomination_services
@@ -25,7 +25,7 @@ from prizes.nominations.forms import ReviewForm
 from prizes.nominations.models import Nomination, NominationStatus
 from prizes.review import decisions, queries, scoring, services
 from prizes.review.forms import ConflictForm, ReasonForm, ScoreForm, score_form
-from prizes.review.models import ReviewStage, ScoreStatus
+from prizes.review.models import ConflictDeclaration, ReviewStage, Score, ScoreStatus
 from prizes.review.queries import list_assignments_of
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -87,19 +87,14 @@ def decide(nomination_id: int) -> ResponseReturnValue:
     context = {"nomination": nomination, "checks": rules.automatic_checks(nomination)}
     if not form.validate_on_submit():
         return form_page("review/decide.html", form, **context)
-    try:
-        nomination_services.review_nomination(
-            nomination,
-            outcome=NominationStatus(form.outcome.data),
-            reason=form.reason.data,
-            by=signed_in_user(),
-            now=now(),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        form.reason.errors.append(error.message)
-        return render_template("review/decide.html", form=form, **context), error.status_code
-    db.session.commit()
+    on_refusal_show("review/decide.html", form, field=form.reason, **context)
+    nomination_services.review_nomination(
+        nomination,
+        outcome=NominationStatus(form.outcome.data),
+        reason=form.reason.data,
+        by=signed_in_user(),
+        now=now(),
+    )
     flash(_("Decision recorded; the nominator is told by mail."), "success")
     return redirect(url_for("review.queue", category_id=nomination.category_id))
 
@@ -125,14 +120,8 @@ def accept_invitation(token: str) -> ResponseReturnValue:
     form = ReasonForm()
     if not form.validate_on_submit():
         return render_template("review/invitation.html", invitation=invitation, form=form)
-    try:
-        services.accept_invitation(token, user=signed_in_user(), now=now())
-    except DomainError as error:
-        flash(error.message, "error")
-        return render_template(
-            "review/invitation.html", invitation=invitation, form=form
-        ), error.status_code
-    db.session.commit()
+    on_refusal_show("review/invitation.html", form, invitation=invitation)
+    services.accept_invitation(token, user=signed_in_user(), now=now())
     flash(_("Welcome to the expert group. Your categories are below."), "success")
     return redirect(url_for("review.home"))
 
@@ -154,9 +143,26 @@ def scoring_list(stage_name: str) -> ResponseReturnValue:
     return render_template("review/score_list.html", stage=stage, stage_name=stage_name, rows=rows)
 
 
-@bp.route("/score/<stage_name>/<int:nomination_id>", methods=["GET", "POST"])
-@roles_required(Role.EXPERT)
-def score(stage_name: str, nomination_id: int) -> ResponseReturnValue:
+@dataclass(frozen=True)
+class ScorePage:
+    """What the scoring page of one nomination shows an expert: read once, for the page and
+    for both of its forms."""
+
+    expert: User
+    nomination: Nomination
+    stage: ReviewStage
+    stage_name: str
+    declaration: ConflictDeclaration | None
+    mine: dict[int, Score]
+    context: dict[str, Any]
+
+    @property
+    def may_score(self) -> bool:
+        return self.declaration is not None and not self.declaration.has_conflict
+
+
+def _score_page(stage_name: str, nomination_id: int) -> ScorePage:
+    """The page's read model; 404 for an unknown stage or nomination, 403 unless assigned."""
     stage = _stage(stage_name)
     nomination = nomination_queries.get_nomination(nomination_id) or abort(404)
     expert = signed_in_user()
@@ -164,8 +170,8 @@ def score(stage_name: str, nomination_id: int) -> ResponseReturnValue:
         abort(403)
     declaration = services.declaration_of(expert, nomination)
     edition = nomination.edition
-    criteria = scoring.criteria_of(edition.id)
     mine = queries.scores_of(expert.id, nomination.id, stage)
+    all_submitted = bool(mine) and all(s.status == ScoreStatus.SUBMITTED for s in mine.values())
     context = {
         "stage": stage,
         "stage_name": stage_name,
@@ -175,85 +181,73 @@ def score(stage_name: str, nomination_id: int) -> ResponseReturnValue:
         "locked": any(s.status == ScoreStatus.SUBMITTED for s in mine.values()),
         # Others' scores only once one's own are in, and never to a recused expert.
         "others": queries.other_experts_scores(expert.id, nomination.id, stage)
-        if mine and all(s.status == ScoreStatus.SUBMITTED for s in mine.values())
+        if all_submitted
         else None,
         "votes": decisions.public_votes(edition, [nomination.id]).get(nomination.id, 0)
         if stage == ReviewStage.SELECTION and edition.show_votes_to_experts
         else None,
     }
-    conflict_form = ConflictForm(prefix="conflict")
-    initial = {f"value_{cid}": str(s.value) for cid, s in mine.items()}
-    initial.update({f"comment_{cid}": s.comment for cid, s in mine.items()})
-    form = score_form(
-        criteria,
+    return ScorePage(expert, nomination, stage, stage_name, declaration, mine, context)
+
+
+def _score_form(page: ScorePage, *, fill: bool) -> ScoreForm:
+    edition = page.nomination.edition
+    initial = {f"value_{cid}": str(s.value) for cid, s in page.mine.items()}
+    initial.update({f"comment_{cid}": s.comment for cid, s in page.mine.items()})
+    return score_form(
+        scoring.criteria_of(edition.id),
         edition.score_min,
         edition.score_max,
-        data=None if request.method == "POST" else initial,
+        data=initial if fill else None,
     )
-    if request.method == "POST" and request.form.get("action") == "declare":
-        return _declare(expert, nomination, conflict_form, form, context)
-    if declaration is None or declaration.has_conflict:
+
+
+@bp.route("/score/<stage_name>/<int:nomination_id>", methods=["GET", "POST"])
+@roles_required(Role.EXPERT)
+def score(stage_name: str, nomination_id: int) -> ResponseReturnValue:
+    page = _score_page(stage_name, nomination_id)
+    form = _score_form(page, fill=request.method != "POST")
+    conflict_form = ConflictForm(prefix="conflict")
+    if not page.may_score:
         return render_template(
-            "review/score.html", form=form, conflict_form=conflict_form, **context
+            "review/score.html", form=form, conflict_form=conflict_form, **page.context
         )
     if not form.validate_on_submit():
-        return form_page("review/score.html", form, conflict_form=conflict_form, **context)
+        return form_page("review/score.html", form, conflict_form=conflict_form, **page.context)
     answers = {
         c.id: scoring.CriterionScore(int(value.data) if value.data else None, comment.data or "")
         for c, value, comment in form.criterion_fields()
     }
-    try:
-        scoring.save_scores(
-            expert,
-            nomination,
-            stage,
-            answers,
-            submit=request.form.get("action") == "submit",
-            now=now(),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template(
-            "review/score.html", form=form, conflict_form=conflict_form, **context
-        ), error.status_code
-    db.session.commit()
-    flash(
-        _("Your scores are submitted.")
-        if request.form.get("action") == "submit"
-        else _("Draft saved."),
-        "success",
-    )
-    return redirect(url_for("review.score", stage_name=stage_name, nomination_id=nomination.id))
+    submit = request.form.get("action") == "submit"
+    on_refusal_show("review/score.html", form, conflict_form=conflict_form, **page.context)
+    scoring.save_scores(page.expert, page.nomination, page.stage, answers, submit=submit, now=now())
+    flash(_("Your scores are submitted.") if submit else _("Draft saved."), "success")
+    return redirect(url_for("review.score", stage_name=stage_name, nomination_id=nomination_id))
 
 
-def _declare(
-    expert: User,
-    nomination: Nomination,
-    conflict_form: ConflictForm,
-    form: ScoreForm,
-    context: dict[str, Any],
-) -> ResponseReturnValue:
+@bp.route("/score/<stage_name>/<int:nomination_id>/conflict", methods=["POST"])
+@roles_required(Role.EXPERT)
+def declare(stage_name: str, nomination_id: int) -> ResponseReturnValue:
+    page = _score_page(stage_name, nomination_id)
+    form = _score_form(page, fill=True)
+    conflict_form = ConflictForm(prefix="conflict")
     if not conflict_form.validate_on_submit():
         return render_template(
-            "review/score.html", form=form, conflict_form=conflict_form, **context
+            "review/score.html", form=form, conflict_form=conflict_form, **page.context
         ), 422
-    try:
-        services.declare_conflict(
-            expert,
-            nomination,
-            has_conflict=conflict_form.has_conflict.data == "yes",
-            reason=conflict_form.reason.data,
-            now=now(),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        conflict_form.reason.errors.append(error.message)
-        return render_template(
-            "review/score.html", form=form, conflict_form=conflict_form, **context
-        ), error.status_code
-    db.session.commit()
-    flash(_("Your declaration is recorded."), "success")
-    return redirect(
-        url_for("review.score", stage_name=context["stage_name"], nomination_id=nomination.id)
+    on_refusal_show(
+        "review/score.html",
+        form,
+        field=conflict_form.reason,
+        conflict_form=conflict_form,
+        **page.context,
     )
+    services.declare_conflict(
+        page.expert,
+        page.nomination,
+        has_conflict=conflict_form.has_conflict.data == "yes",
+        reason=conflict_form.reason.data,
+        now=now(),
+    )
+    flash(_("Your declaration is recorded."), "success")
+    return redirect(url_for("review.score", stage_name=stage_name, nomination_id=nomination_id))

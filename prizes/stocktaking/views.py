@@ -13,7 +13,6 @@ from prizes.core.clock import now
 from prizes.core.forms import form_page
 from prizes.core.permissions import roles_required, signed_in_user
 from prizes.core.vocabulary import country_choices
-from prizes.db import db
 from prizes.nominations.queries import list_nominations_of_entry
 from prizes.stocktaking import services
 from prizes.stocktaking.forms import EntryForm, SearchForm
@@ -68,7 +67,6 @@ def create() -> ResponseReturnValue:
     form = EntryForm(countries=country_choices())
     if form.validate_on_submit():
         entry = services.create_entry(form.fields(), by=signed_in_user(), now=now())
-        db.session.commit()
         flash(_("The project is added to the stocktaking."), "success")
         return redirect(url_for("stocktaking.detail", entry_id=entry.id))
     return form_page("stocktaking/edit.html", form, entry=None)
@@ -87,7 +85,6 @@ def edit(entry_id: int) -> ResponseReturnValue:
     form = EntryForm(countries=country_choices(), data=initial)
     if form.validate_on_submit():
         services.update_entry(entry, form.fields(), by=signed_in_user(), now=now())
-        db.session.commit()
         flash(_("The project is saved."), "success")
         return redirect(url_for("stocktaking.detail", entry_id=entry.id))
     return form_page("stocktaking/edit.html", form, entry=entry)

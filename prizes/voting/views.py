@@ -24,11 +24,10 @@ from prizes.contest.models import Category
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.exports import csv_response
-from prizes.core.forms import refused
 from prizes.core.limits import account_key, limiter, setting
 from prizes.core.network import keyed_hash, network_hash
 from prizes.core.permissions import signed_in_user, verified_required, voter_required
-from prizes.db import db
+from prizes.core.unit_of_work import on_refusal
 from prizes.voting import queries, services
 from prizes.voting.forms import ReceiptForm, VoteForm
 from prizes.voting.models import Vote, VotingRound
@@ -119,7 +118,8 @@ def _category_page(
         "just_voted": state.just_voted(),
     }
     if error is not None:
-        return refused(error, "voting/category.html", form=form, **context)
+        flash(error.message, "error")
+        return render_template("voting/category.html", form=form, **context), error.status_code
     if form.errors:
         return render_template("voting/category.html", form=form, **context), 422
     return render_template("voting/category.html", form=form, **context)
@@ -141,20 +141,16 @@ def cast(round_id: int, position: int) -> ResponseReturnValue:
         voter = signed_in_user()
     if voter is None or not form.validate_on_submit():
         return voter_required(_category_page)(round_id, position, form)
-    try:
-        services.cast_vote(
-            round_id,
-            category=services.BallotPosition(position),
-            nomination_id=form.nomination.data,
-            voter=voter,
-            now=now(),
-            client=_client_traits(),
-            proof=form.altcha.data or None,
-        )
-    except DomainError as error:
-        db.session.rollback()
-        return voter_required(_category_page)(round_id, position, form, error=error)
-    db.session.commit()
+    on_refusal(lambda error: voter_required(_category_page)(round_id, position, form, error))
+    services.cast_vote(
+        round_id,
+        category=services.BallotPosition(position),
+        nomination_id=form.nomination.data,
+        voter=voter,
+        now=now(),
+        client=_client_traits(),
+        proof=form.altcha.data or None,
+    )
     return redirect(url_for("voting.after", round_id=round_id, position=position))
 
 
@@ -197,7 +193,6 @@ def _client_traits() -> services.ClientTraits:
 def finish(round_id: int) -> ResponseReturnValue:
     voting_round = queries.get_round(round_id) or abort(404)
     count = services.finish_ballot(voting_round, voter=signed_in_user())
-    db.session.commit()
     if count:
         flash(_("Thank you for voting. Your receipts are on their way by mail."), "success")
     return redirect(url_for("voting.my_votes"))

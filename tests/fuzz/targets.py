@@ -84,7 +84,7 @@ def _edition_fields(s: Seeded) -> dict[str, list[str] | None]:
 
 def _score_fields(s: Seeded) -> dict[str, list[str] | None]:
     fields: dict[str, list[str] | None] = {
-        "action": ["save", "submit", "declare"],
+        "action": ["save", "submit"],
         "conflict-has_conflict": ["no", "yes", "maybe"],
         "conflict-reason": ["I advised them.", ""],
     }
@@ -211,6 +211,14 @@ TARGETS: dict[str, Target] = {
         lambda s: [
             f"/review/score/selection/{s.shortlisted.id}",
             f"/review/score/nomination/{s.submitted.id}",
+        ],
+        _score_fields,
+    ),
+    "review.declare": Target(
+        "expert",
+        lambda s: [
+            f"/review/score/selection/{s.shortlisted.id}/conflict",
+            f"/review/score/nomination/{s.submitted.id}/conflict",
         ],
         _score_fields,
     ),

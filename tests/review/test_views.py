@@ -73,8 +73,8 @@ def test_an_expert_declares_then_scores_and_is_locked(client, db):
     )
     assert early.status_code == 200 and "Conflict of interest" in early.get_data(as_text=True)
     declared = client.post_form(
-        f"/review/score/selection/{nomination.id}",
-        {"action": "declare", "conflict-has_conflict": "no"},
+        f"/review/score/selection/{nomination.id}/conflict",
+        {"conflict-has_conflict": "no"},
     )
     assert declared.status_code == 302
     out_of_scale = client.post_form(
