@@ -4,7 +4,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ColumnElement, ForeignKey, Integer, String, and_, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from prizes.core.clock import now
@@ -66,17 +67,51 @@ class User(UserMixin, Base):
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"
 
-    @property
+    # The rule for who may act and vote, written once for both Python and SQL: each hybrid's
+    # first half answers for a loaded account, its expression for the vote's own statement,
+    # which checks the account as it stores the vote, without loading it.
+
+    @hybrid_property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.disabled_at is None
 
-    @property
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_expression(cls) -> ColumnElement[bool]:
+        return cls.disabled_at.is_(None)
+
+    @hybrid_property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
 
-    @property
+    @is_verified.inplace.expression
+    @classmethod
+    def _is_verified_expression(cls) -> ColumnElement[bool]:
+        return cls.email_verified_at.is_not(None)
+
+    @hybrid_property
     def has_complete_profile(self) -> bool:
         return bool(self.organisation_name and self.organisation_type and self.country)
+
+    @has_complete_profile.inplace.expression
+    @classmethod
+    def _has_complete_profile_expression(cls) -> ColumnElement[bool]:
+        return and_(
+            func.coalesce(cls.organisation_name, "") != "",
+            cls.organisation_type.is_not(None),
+            func.coalesce(cls.country, "") != "",
+        )
+
+    @hybrid_property
+    def may_vote(self) -> bool:
+        """Signed in may be checked elsewhere; this is the account's own part: active,
+        verified, and with the profile the contest asks of every voter."""
+        return self.is_active and self.is_verified and self.has_complete_profile
+
+    @may_vote.inplace.expression
+    @classmethod
+    def _may_vote_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.is_active, cls.is_verified, cls.has_complete_profile)
 
     def has_role(self, role: Role) -> bool:
         return any(grant.role == role for grant in self.roles)

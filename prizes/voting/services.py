@@ -23,7 +23,7 @@ from typing import Protocol
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Insert, Integer, bindparam, func, select
+from sqlalchemy import Insert, Integer, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -202,14 +202,10 @@ def _vote_statement(dialect: str, *, by_position: bool, proved: bool) -> Insert:
             VotingRound.opens_at <= value["cast_at"],
             VotingRound.closes_at > value["cast_at"],
             VotingRound.finalised_at.is_(None),
-            # The account as sign-in and voter_required check it (User.is_active,
-            # is_verified, has_complete_profile), and the session not signed out since.
+            # The account as sign-in and voter_required check it, and the session not
+            # signed out since.
+            User.may_vote,
             User.session_version == bindparam("session_version", type_=Integer),
-            User.disabled_at.is_(None),
-            User.email_verified_at.is_not(None),
-            func.coalesce(User.organisation_name, "") != "",
-            User.organisation_type.is_not(None),
-            func.coalesce(User.country, "") != "",
             Nomination.organisation_key != User.organisation_key,
         )
     )
