@@ -21,19 +21,6 @@ def geneva_time(moment: datetime | None) -> str:
     return f"{format_datetime(local.replace(tzinfo=None), 'd MMMM y, HH:mm')} {local.tzname()}"
 
 
-STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted"),
-    "returned": _l("Returned for changes"),
-    "nominated": _l("Nominated"),
-    "rejected": _l("Not nominated"),
-    "withdrawn": _l("Withdrawn"),
-    "shortlisted": _l("Shortlisted"),
-    "winner": _l("Winner"),
-    "champion": _l("Champion"),
-}
-
-
 FLAG_LABELS = {
     "network_burst": _l("Burst of votes from one network"),
     "bulk_logins": _l("Many accounts signing in from one network or device"),
@@ -44,10 +31,6 @@ FLAG_LABELS = {
 
 def flag_label(kind: str) -> str:
     return str(FLAG_LABELS.get(kind, kind))
-
-
-def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(str(status), status))
 
 
 def url_with(endpoint: str, **changes: Any) -> str:
@@ -76,6 +59,5 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["sdg_names"] = SDG_NAMES
-    app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["flag_label"] = flag_label

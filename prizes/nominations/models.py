@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
@@ -31,6 +32,24 @@ class NominationStatus(StrEnum):
     SHORTLISTED = "shortlisted"  # among the top K of the public vote
     WINNER = "winner"
     CHAMPION = "champion"
+
+    @property
+    def label(self) -> str:
+        """The status as the nominator and the public read it."""
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {
+    NominationStatus.DRAFT: _l("Draft"),
+    NominationStatus.SUBMITTED: _l("Submitted"),
+    NominationStatus.RETURNED: _l("Returned for changes"),
+    NominationStatus.NOMINATED: _l("Nominated"),
+    NominationStatus.REJECTED: _l("Not nominated"),
+    NominationStatus.WITHDRAWN: _l("Withdrawn"),
+    NominationStatus.SHORTLISTED: _l("Shortlisted"),
+    NominationStatus.WINNER: _l("Winner"),
+    NominationStatus.CHAMPION: _l("Champion"),
+}
 
 
 EDITABLE_STATUSES = frozenset(

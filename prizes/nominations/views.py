@@ -160,7 +160,7 @@ def _save(nomination: Nomination, form: NominationForm) -> None:
 
 
 def _after_save(nomination: Nomination) -> ResponseReturnValue:
-    if nomination.status == "submitted" and request.form.get("action") == "submit":
+    if nomination.status == NominationStatus.SUBMITTED and request.form.get("action") == "submit":
         flash(_("Your nomination is submitted. You can change it until the deadline."), "success")
         return redirect(url_for("nominations.detail", nomination_id=nomination.id))
     flash(_("Your draft is saved."), "success")

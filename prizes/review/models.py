@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -127,6 +128,10 @@ class Score(Base):
 class DecisionOutcome(StrEnum):
     WINNER = "winner"
     CHAMPION = "champion"
+
+    @property
+    def label(self) -> str:
+        return str(_l("Winner") if self is DecisionOutcome.WINNER else _l("Champion"))
 
 
 class Decision(Base):

@@ -16,6 +16,7 @@ from prizes.core.vocabulary import country_choices
 from prizes.nominations.queries import list_nominations_of_entry
 from prizes.stocktaking import services
 from prizes.stocktaking.forms import EntryForm, SearchForm
+from prizes.stocktaking.models import EntryStatus
 from prizes.stocktaking.queries import (
     get_entry,
     list_entries_owned_by,
@@ -44,7 +45,7 @@ def search() -> ResponseReturnValue:
 def detail(entry_id: int) -> ResponseReturnValue:
     entry = get_entry(entry_id) or abort(404)
     can_edit = current_user.is_authenticated and services.can_edit_entry(current_user, entry)
-    if entry.status != "published" and not can_edit:
+    if entry.status != EntryStatus.PUBLISHED and not can_edit:
         abort(404)
     open_edition = get_edition_open_for_submissions(now())
     return render_template(
