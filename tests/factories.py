@@ -145,8 +145,8 @@ def words(count: int) -> str:
 
 def complete_fields(category: Category, **overrides: Any) -> Any:
     """Answers that pass every submission rule."""
+    from prizes.nominations.fields import NominationFields
     from prizes.nominations.models import ProjectStage
-    from prizes.nominations.services import NominationFields
 
     values: dict[str, Any] = {
         "category": category,

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from prizes.accounts.models import Role
-from prizes.contest import services as contest
+from prizes.contest.fields import EditionFields
 from prizes.contest.models import Edition
 from prizes.core.clock import in_geneva
 from prizes.core.forms import SiteForm, options
@@ -99,8 +99,8 @@ class EditionForm(SiteForm):
         _l("Highest score"), default=10, validators=[InputRequired(), NumberRange(min=1, max=100)]
     )
 
-    def fields(self) -> contest.EditionFields:
-        return contest.EditionFields(
+    def fields(self) -> EditionFields:
+        return EditionFields(
             year=self.year.data,
             title=self.title.data,
             submission_opens=self.submission_opens.data,

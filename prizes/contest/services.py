@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from prizes.accounts.models import User
+from prizes.contest.fields import EditionFields
 from prizes.contest.models import Edition
 from prizes.core import audit
 from prizes.core.clock import geneva_deadline
@@ -20,21 +20,6 @@ from prizes.review.rubric import DEFAULT_CRITERIA
 
 class EditionRefused(DomainError):
     status_code = 422
-
-
-@dataclass(frozen=True)
-class EditionFields:
-    """The dates are days; each phase ends at 23:00 Geneva time on its day."""
-
-    year: int
-    title: str
-    submission_opens: date
-    submission_closes: date
-    review_closes: date
-    selection_closes: date
-    shortlist_size: int = 5
-    score_min: int = 1
-    score_max: int = 10
 
 
 def _apply(edition: Edition, fields: EditionFields) -> None:

@@ -10,9 +10,9 @@ from wtforms.validators import URL, InputRequired, Length, Optional, ValidationE
 from prizes.contest.models import Category
 from prizes.core.forms import SiteForm, options
 from prizes.core.vocabulary import SDG_NAMES, SDG_NUMBERS
+from prizes.nominations.fields import NominationFields
 from prizes.nominations.models import Nomination, NominationStatus, ProjectStage
 from prizes.nominations.rules import SHORT_DESCRIPTION_WORDS
-from prizes.nominations.services import NominationFields
 
 STAGE_LABELS = {
     ProjectStage.COMPLETED: _l("Completed"),

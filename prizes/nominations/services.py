@@ -6,7 +6,6 @@ Each checks its rule, changes the nomination, flushes, audits and returns; it ra
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -21,11 +20,11 @@ from prizes.core.errors import DomainError, NotAllowed
 from prizes.core.urls import external_url
 from prizes.db import db
 from prizes.nominations import rules
+from prizes.nominations.fields import NominationFields
 from prizes.nominations.models import (
     Nomination,
     NominationSdgLink,
     NominationStatus,
-    ProjectStage,
 )
 from prizes.review.models import ConflictDeclaration, ExpertAssignment
 from prizes.stocktaking.models import EntryStatus, StocktakingEntry
@@ -71,20 +70,6 @@ class Incomplete(DomainError):
 
 class ReasonRequired(DomainError):
     message = _l("Please give the reason; the nominator will read it.")
-
-
-@dataclass(frozen=True)
-class NominationFields:
-    """What the nominator fills in; the form builds it, the services trust nothing else."""
-
-    category: Category
-    short_description: str = ""
-    impact: str = ""
-    partnerships: str = ""
-    challenges: str = ""
-    project_stage: ProjectStage | None = None
-    link: str | None = None
-    sdg_linkages: dict[int, str] = field(default_factory=dict)
 
 
 def start_nomination(

@@ -26,9 +26,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from prizes.contest.models import Category
 from prizes.core.forms import SiteForm, options
 from prizes.core.vocabulary import SDG_NAMES, STAKEHOLDER_TYPE_LABELS, ActionLine, StakeholderType
+from prizes.stocktaking.fields import EntryFields
 from prizes.stocktaking.models import StocktakingEntry
 from prizes.stocktaking.queries import EntryFilters, Sort
-from prizes.stocktaking.services import EntryFields
 
 SORT_LABELS = {
     Sort.RELEVANCE: _l("Best match"),

@@ -22,8 +22,9 @@ from sqlalchemy import select
 from prizes.core import audit
 from prizes.core.vocabulary import SDG_NUMBERS, ActionLine, StakeholderType, is_country_code
 from prizes.db import db
+from prizes.stocktaking.fields import EntryFields
 from prizes.stocktaking.models import EntryStatus, StocktakingEntry
-from prizes.stocktaking.services import EntryFields, fill_entry
+from prizes.stocktaking.services import fill_entry
 
 FORMATS = (".csv", ".json")
 MAX_LENGTHS = {"external_id": 64, "title": 300, "organisation": 300, "website": 500}

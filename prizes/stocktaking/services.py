@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -13,26 +12,12 @@ from prizes.contest.models import Edition
 from prizes.core import audit
 from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError, NotAllowed
-from prizes.core.vocabulary import ActionLine, StakeholderType
 from prizes.db import db
 from prizes.nominations.models import Nomination
 from prizes.nominations.rules import HOLDING_PLACE
+from prizes.stocktaking.fields import EntryFields
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
 from prizes.stocktaking.organisations import organisation_key
-
-
-@dataclass(frozen=True)
-class EntryFields:
-    title: str
-    organisation: str
-    stakeholder_type: StakeholderType
-    country: str
-    description: str
-    action_lines: list[ActionLine]
-    sdgs: list[int]
-    website: str | None = None
-    start_date: date | None = None
-    end_date: date | None = None
 
 
 class EntryLocked(DomainError):
