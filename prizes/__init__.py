@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     from prizes.accounts import sessions
     from prizes.core import limits
     from prizes.extensions import babel, csrf, db
+    from prizes.review import rubric
 
     db.init_app(app)
     csrf.init_app(app)
@@ -71,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     jobs.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     sessions.init_app(app)
+    rubric.init_app(app)  # an edition is created with the default rubric
 
 
 def _select_locale() -> str:

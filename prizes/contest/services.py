@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -14,8 +15,10 @@ from prizes.core import audit
 from prizes.core.clock import geneva_deadline
 from prizes.core.errors import DomainError
 from prizes.db import db
-from prizes.review.models import RubricCriterion
-from prizes.review.rubric import DEFAULT_CRITERIA
+
+edition_created = Namespace().signal("edition-created")
+"""Sent with each new edition, inside its transaction, so that the packages above contest
+add what an edition starts with (review: the default rubric) without contest knowing them."""
 
 
 class EditionRefused(DomainError):
@@ -52,12 +55,7 @@ def create_edition(fields: EditionFields, *, by: User, now: datetime) -> Edition
     _apply(edition, fields)
     db.session.add(edition)
     db.session.flush()
-    db.session.add_all(
-        RubricCriterion(
-            edition_id=edition.id, position=n, name=str(name), description=str(text), weight=1.0
-        )
-        for n, (name, text) in enumerate(DEFAULT_CRITERIA, start=1)
-    )
+    edition_created.send(edition)
     db.session.flush()
     audit.record(db.session, "edition.created", actor=by, target=edition, year=edition.year)
     return edition

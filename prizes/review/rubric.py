@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from prizes.accounts.models import User
 from prizes.contest.models import Edition
+from prizes.contest.services import edition_created
 from prizes.core import audit
 from prizes.core.errors import DomainError
 from prizes.db import db
@@ -44,6 +46,21 @@ class CriterionFields:
     name: str
     description: str
     weight: float
+
+
+def init_app(app: Flask) -> None:
+    edition_created.connect(seed_default_rubric)
+
+
+def seed_default_rubric(edition: Edition) -> None:
+    """A new edition starts with the published criteria as its rubric, each of weight 1.
+    Side effects: the rubric's criteria (flushed with the edition)."""
+    db.session.add_all(
+        RubricCriterion(
+            edition_id=edition.id, position=n, name=str(name), description=str(text), weight=1.0
+        )
+        for n, (name, text) in enumerate(DEFAULT_CRITERIA, start=1)
+    )
 
 
 def set_rubric(edition: Edition, criteria: list[CriterionFields], *, by: User) -> None:
