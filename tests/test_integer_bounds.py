@@ -8,16 +8,18 @@ most pages) and as a visitor: a 404, never a 500.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from prizes.core.params import MAX_ID
+from prizes.core.params import MAX_ID, IdConverter
 from tests.seeded import seed_contest, url_values
 
 TOO_LARGE = (2**31, 2**63)
 
 
 def _int_arguments(rule) -> list[str]:
-    return [name for name, converter in rule._converters.items() if converter.regex == r"\d+"]
+    return [name for name, conv in rule._converters.items() if isinstance(conv, IdConverter)]
 
 
 def _rules_with_ints(app):
@@ -27,6 +29,16 @@ def _rules_with_ints(app):
 def test_the_walk_covers_the_routes_with_numbers(app):
     assert len(_rules_with_ints(app)) > 30
     assert MAX_ID == 2**31 - 1
+
+
+@pytest.mark.parametrize("number", [0, 7, 99, 2**31 - 1, 2**31 - 2, 1999999999, 2147483639])
+def test_the_id_pattern_takes_every_number_up_to_the_bound(number):
+    assert re.fullmatch(IdConverter.regex, str(number))
+
+
+@pytest.mark.parametrize("number", [2**31, 2**31 + 9, 2147483650, 2147490000, 3 * 10**9, 2**63])
+def test_the_id_pattern_refuses_every_number_past_the_bound(number):
+    assert not re.fullmatch(IdConverter.regex, str(number))
 
 
 @pytest.mark.parametrize("who", ["anonymous", "secretariat"])

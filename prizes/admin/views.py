@@ -15,6 +15,7 @@ from prizes.admin.forms import MANAGED_ROLES, RoleChangeForm, UserSearchForm
 from prizes.core.clock import now
 from prizes.core.mail import read_outbox
 from prizes.core.pagination import paginate
+from prizes.core.params import int_arg
 from prizes.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -37,9 +38,7 @@ def users() -> ResponseReturnValue:
     if not form.validate():
         return render_template("admin/users.html", form=form, page=None), 422
     role = Role(form.role.data) if form.role.data else None
-    page = paginate(
-        users_matching(form.q.data or "", role), page=request.args.get("page", 1, type=int)
-    )
+    page = paginate(users_matching(form.q.data or "", role), page=int_arg("page", 1))
     return render_template("admin/users.html", form=form, page=page)
 
 

@@ -28,6 +28,7 @@ from prizes.core.errors import DomainError
 from prizes.core.exports import csv_response
 from prizes.core.limits import limiter, setting
 from prizes.core.network import keyed_hash, network_hash
+from prizes.core.params import int_arg
 from prizes.core.unit_of_work import on_refusal
 from prizes.voting import queries, services
 from prizes.voting.forms import ReceiptForm, VoteForm
@@ -66,7 +67,7 @@ class BallotState:
     def just_voted(self) -> tuple[Category, Vote] | None:
         """The vote the redirect after a vote names (``?voted=position``), to confirm it
         on the page from what the database holds."""
-        return self.vote_at(request.args.get("voted", type=int))
+        return self.vote_at(int_arg("voted"))
 
 
 def _ballot_state(round_id: int) -> BallotState:

@@ -12,7 +12,9 @@ from tests.conftest import PASSWORD
 
 
 def _register(client, email: str):
-    return client.post_form("/register", {"email": email, "password": PASSWORD, "confirm": PASSWORD})
+    return client.post_form(
+        "/register", {"email": email, "password": PASSWORD, "confirm": PASSWORD}
+    )
 
 
 def _users(db) -> int:

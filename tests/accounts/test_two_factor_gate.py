@@ -33,9 +33,7 @@ def _walk(app, client, seeded) -> dict[str, tuple[int, str, str]]:
 
 
 @pytest.mark.parametrize("staff", ["secretariat", "expert"])
-def test_staff_without_two_factor_reads_nothing_staff_only(
-    app, db, two_factor_required, staff
-):
+def test_staff_without_two_factor_reads_nothing_staff_only(app, db, two_factor_required, staff):
     seeded = seed_contest()
     seeded.voting_round.finalised_at = now()  # closed: results exist, not yet published
     seeded.edition.show_votes_to_experts = True
