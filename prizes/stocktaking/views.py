@@ -87,7 +87,7 @@ def edit(entry_id: int) -> ResponseReturnValue:
     entry = get_entry(entry_id) or abort(404)
     if not services.can_edit_entry(current_user, entry):
         abort(403)
-    if not current_user.has_role(Role.SECRETARIAT) and services.is_locked(entry):
+    if not visitor_has_role(Role.SECRETARIAT) and services.is_locked(entry):
         flash(str(services.EntryLocked.message), "warning")
         return redirect(url_for("stocktaking.detail", entry_id=entry.id))
     initial = None if request.method == "POST" else EntryForm.data_of(entry)

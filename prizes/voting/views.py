@@ -20,7 +20,12 @@ from flask_login import current_user
 
 from prizes.accounts.limits import account_key
 from prizes.accounts.models import Role
-from prizes.accounts.permissions import signed_in_user, verified_required, voter_required
+from prizes.accounts.permissions import (
+    signed_in_user,
+    verified_required,
+    visitor_has_role,
+    voter_required,
+)
 from prizes.accounts.sessions import session_account
 from prizes.contest.models import Category
 from prizes.core.clock import now
@@ -220,11 +225,16 @@ def check_receipt() -> ResponseReturnValue:
 
 
 def _results_round(round_id: int) -> VotingRound:
-    """The round if its results may be shown: to the secretariat always; to everyone once
-    the round is final, or live when the round publishes its tally."""
+    """The round if its counts may be shown: to the secretariat always (acting as such, so
+    with two-factor sign-in on where the role requires it); to everyone else only once the
+    edition's results are published, and only for a round set to publish its tally then.
+    Before that, nobody else learns a count or a rank, not even an expert (who sees a
+    project's votes on its scoring page, where the edition allows it)."""
     voting_round = queries.get_round(round_id) or abort(404)
-    is_secretariat = current_user.is_authenticated and current_user.has_role(Role.SECRETARIAT)
-    if not (is_secretariat or voting_round.finalised_at or voting_round.public_tally):
+    if visitor_has_role(Role.SECRETARIAT):
+        return voting_round
+    published = voting_round.edition.results_published_at is not None
+    if not (published and voting_round.finalised_at and voting_round.public_tally):
         abort(404)
     return voting_round
 
