@@ -333,6 +333,16 @@ def create_admin(*, email: str, password: str, now: datetime) -> User:
     return user
 
 
+def sign_out(user: User) -> None:
+    """End the account's sessions on the server, not only in this browser: the session
+    version moves on, so a copy of the session or remember-me cookie taken before opens
+    nothing and casts no vote (the vote's statement checks the version). Every device of
+    the account is signed out; a pending reset or change-of-address link stops working too
+    (it carries the version). Side effects: the version, an audit event."""
+    user.session_version += 1
+    audit.record(db.session, "user.signed_out", actor=user, target=user)
+
+
 def disable_user(user: User, *, by: User, now: datetime) -> None:
     """Disable the account and end all of its sessions."""
     user.disabled_at = now
