@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from prizes.accounts.emails import canonical_email, is_disposable
 from prizes.accounts.models import LoginEvent, Role, User, UserRole
@@ -56,26 +57,41 @@ def register_user(*, email: str, password: str, now: datetime) -> Registration:
     password_hash = hash_password(password)  # also for a known address: equal timing
     existing = get_user_by_email(email)
     if existing is not None:
-        mail.queue(
-            db.session,
-            to=existing.email,
-            subject=str(_l("Someone tried to register with your address")),
-            template="already_registered",
-            login_url=external_url("accounts.login"),
-            reset_url=external_url("accounts.forgot_password"),
-        )
-        return Registration(existing, created=False)
+        return _already_registered(existing)
     user = User(
         email=email.strip(),
         email_canonical=canonical_email(email),
         password_hash=password_hash,
         created_at=now,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        # A savepoint: a simultaneous registration of the same mailbox (another alias of
+        # it, say) may have taken the canonical address since the read above; the unique
+        # key decides, and the loser answers as for any known address.
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        existing = get_user_by_email(email)
+        if existing is None:
+            raise
+        return _already_registered(existing)
     audit.record(db.session, "user.registered", actor=user, target=user)
     send_verification(user)
     return Registration(user, created=True)
+
+
+def _already_registered(existing: User) -> Registration:
+    """Mail the owner of a mailbox that already has an account; create nothing."""
+    mail.queue(
+        db.session,
+        to=existing.email,
+        subject=str(_l("Someone tried to register with your address")),
+        template="already_registered",
+        login_url=external_url("accounts.login"),
+        reset_url=external_url("accounts.forgot_password"),
+    )
+    return Registration(existing, created=False)
 
 
 def _verification_state(user: User) -> str:
