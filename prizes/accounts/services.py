@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from prizes.accounts.emails import canonical_email, is_disposable
-from prizes.accounts.models import LoginEvent, Role, User, UserRole
+from prizes.accounts.models import BlockedMailDomain, LoginEvent, Role, User, UserRole
 from prizes.accounts.passwords import burn_time, hash_password, needs_rehash, verify_password
 from prizes.core import audit, mail
 from prizes.core.errors import DomainError
@@ -347,6 +348,54 @@ def create_admin(*, email: str, password: str, now: datetime) -> User:
         audit.record(db.session, "user.created_by_cli", actor=None, target=user)
     grant_role(user, Role.SECRETARIAT, by=None)
     return user
+
+
+# --- the secretariat's own throw-away domains --------------------------------------------
+
+_DOMAIN = re.compile(
+    r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}"
+)
+
+
+class NotADomain(DomainError):
+    status_code = 422
+    message = _l("Give a mail domain such as example.org (letters, digits, hyphens and dots).")
+
+
+class DomainAlreadyBlocked(DomainError):
+    status_code = 422
+    message = _l("That domain is already refused, by the list or by an earlier addition.")
+
+
+def block_mail_domain(domain: str, *, reason: str | None, by: User) -> BlockedMailDomain:
+    """Refuse ``domain`` (and its subdomains) at registration and change of address, on
+    top of the package's list. Side effects: the row, an audit event."""
+    domain = domain.strip().lower().rstrip(".")
+    if not _DOMAIN.fullmatch(domain):
+        raise NotADomain()
+    if is_disposable(f"x@{domain}"):
+        raise DomainAlreadyBlocked()
+    blocked = BlockedMailDomain(domain=domain, reason=reason or None, added_by_id=by.id)
+    try:
+        with db.session.begin_nested():  # two secretaries adding it at once: one row
+            db.session.add(blocked)
+            db.session.flush()
+    except IntegrityError as error:
+        raise DomainAlreadyBlocked() from error
+    audit.record(
+        db.session, "mail_domain.blocked", actor=by, target=blocked, domain=domain, reason=reason
+    )
+    return blocked
+
+
+def unblock_mail_domain(blocked: BlockedMailDomain, *, by: User) -> None:
+    """Take a domain the secretariat added off the list (the package's own stay).
+    Side effects: the row is deleted, an audit event keeps what it was."""
+    audit.record(
+        db.session, "mail_domain.unblocked", actor=by, target=blocked, domain=blocked.domain
+    )
+    db.session.delete(blocked)
+    db.session.flush()
 
 
 def sign_out(user: User) -> None:
