@@ -52,3 +52,52 @@ def test_canonical_email(address, canonical):
 )
 def test_disposable_domains(address, disposable):
     assert is_disposable(address) is disposable
+
+
+def test_the_migrations_frozen_copy_agrees_with_the_app():
+    """Migration 0011 recomputes existing accounts' canonical addresses with its own copy
+    of the rules; on every address of the table above it must give the app's answer."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations/versions/0011_blocked_mail_domains.py"
+    spec = importlib.util.spec_from_file_location("migration_0011", path)
+    assert spec and spec.loader
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    marks = test_canonical_email.pytestmark  # type: ignore[attr-defined]
+    addresses = [address for address, _canonical in marks[0].args[1]]
+    assert len(addresses) > 20
+    for address in addresses:
+        assert migration._canonical(address) == canonical_email(address), address
+
+
+def test_the_migration_gives_existing_accounts_their_canonical_mailbox(app, tmp_path):
+    """An account registered before 0011 as "jane+x@hotmail.co.uk" must still be found by
+    its address afterwards (sign-in looks the canonical form up); where another account
+    already holds that mailbox, the form stays as it was rather than break the unique key."""
+    from sqlalchemy import create_engine, text
+
+    from prizes.cli import upgrade_database
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as connection:
+        upgrade_database(connection, "0008")
+        addresses = ("jane+x@hotmail.co.uk", "jane@hotmail.co.uk", "bob-x@yahoo.com", "a+b@pm.me")
+        for address in addresses:
+            connection.execute(
+                text(
+                    "INSERT INTO users (email, email_canonical, password_hash, created_at,"
+                    " session_version) VALUES (:email, :email, 'x', '2026-01-01', 1)"
+                ),
+                {"email": address},
+            )
+        upgrade_database(connection, "0011")
+        rows = connection.execute(text("SELECT email_canonical FROM users ORDER BY id")).all()
+    engine.dispose()
+    assert [row for (row,) in rows] == [
+        "jane+x@hotmail.co.uk",  # jane@hotmail.co.uk has its own account
+        "jane@hotmail.co.uk",
+        "bob@yahoo.com",
+        "a@pm.me",
+    ]
