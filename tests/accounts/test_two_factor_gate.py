@@ -76,3 +76,28 @@ def test_the_same_account_with_two_factor_on_reads_them(app, client, db, two_fac
     assert client.get(f"/vote/rounds/{seeded.voting_round.id}/results.json").status_code == 200
     assert client.get(f"/projects/{seeded.private_entry.id}").status_code == 200
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("staff", ["secretariat", "expert"])
+def test_staff_without_two_factor_changes_nothing_staff_only(app, db, two_factor_required, staff):
+    """Every POST route the fuzzer knows as the secretariat's or an expert's, sent by the
+    same role without two-factor: sent to the set-up (or refused), and nothing written."""
+    from tests.dbstate import database_state
+    from tests.fuzz.targets import TARGETS
+
+    seeded = seed_contest()
+    person = app.test_client()
+    person.login(getattr(seeded, staff).email)
+    routes = [
+        (endpoint, url)
+        for endpoint, target in TARGETS.items()
+        if target.role == staff
+        for url in target.urls(seeded)
+    ]
+    assert len(routes) > (10 if staff == "secretariat" else 2)
+    for endpoint, url in routes:
+        before = database_state(db)
+        response = person.post_form(url)
+        redirected = response.status_code == 302 and response.location.startswith(SETUP)
+        assert redirected or response.status_code in (403, 404), (endpoint, response.status_code)
+        assert database_state(db).changed_tables(before) == [], endpoint
