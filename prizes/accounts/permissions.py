@@ -18,22 +18,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from prizes.accounts.models import Role, User
-from prizes.accounts.two_factor import requires_two_factor
+from prizes.accounts.two_factor import role_requires_two_factor
 from prizes.extensions import login_manager
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def lacks_two_factor(user: User) -> bool:
-    """True while an account whose roles require two-factor sign-in has not turned it on."""
-    return user.totp_enabled_at is None and requires_two_factor(user)
-
-
 def acts_as(user: User, role: Role) -> bool:
-    """``user`` holds ``role`` and may use it: verified, and with two-factor sign-in on when
-    one of its roles requires it (a freshly granted secretariat account reads nothing
-    staff-only on its password alone)."""
-    return user.is_verified and user.has_role(role) and not lacks_two_factor(user)
+    """``user`` holds ``role`` and may use it: verified, and with two-factor sign-in on
+    when that role requires it (a freshly granted secretariat account reads nothing
+    staff-only on its password alone; its other roles work as before)."""
+    if not (user.is_verified and user.has_role(role)):
+        return False
+    return user.totp_enabled_at is not None or not role_requires_two_factor(role)
 
 
 def roles_required(*roles: Role) -> Callable[[View], View]:

@@ -101,3 +101,15 @@ def test_staff_without_two_factor_changes_nothing_staff_only(app, db, two_factor
         redirected = response.status_code == 302 and response.location.startswith(SETUP)
         assert redirected or response.status_code in (403, 404), (endpoint, response.status_code)
         assert database_state(db).changed_tables(before) == [], endpoint
+
+
+def test_only_the_roles_that_need_two_factor_wait_for_it(app, client, db, two_factor_required):
+    """A stakeholder who is also secretariat keeps the stakeholder's pages meanwhile."""
+    from prizes.accounts.models import Role
+    from tests.factories import make_user
+
+    both = make_user(roles=(Role.STAKEHOLDER, Role.SECRETARIAT))
+    db.commit()
+    client.login(both.email)
+    assert client.get("/projects/mine").status_code == 200
+    assert client.get("/admin/").location.startswith(SETUP)
