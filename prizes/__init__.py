@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
 from prizes.config import load_settings
+from prizes.core.params import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["int"] = IdConverter  # ids bounded to the key columns' range
     app.config.update(load_settings(instance_path))
     app.config.update(config or {})
     if app.config["PROXY_HOPS"]:
@@ -46,14 +46,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     return app
-
-
-class IdConverter(IntegerConverter):
-    """``<int:...>`` limited to what a 64-bit key holds: a longer number is a plain 404."""
-
-    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
-        super().__init__(url_map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:

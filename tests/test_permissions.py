@@ -54,6 +54,7 @@ ROUTES = {
     "admin.users": ("/admin/users", only("secretariat")),
     "admin.outbox": ("/admin/outbox", only("secretariat")),
     "admin.user": ("/admin/users/{user_id}", only("secretariat")),
+    "admin.mail_domains": ("/admin/mail-domains", only("secretariat")),
 }
 # Routes that only take POST, need a token, or are about one object; each is tested in its
 # own domain's tests (tests/nominations, tests/stocktaking). The object rules of reviews,
@@ -94,6 +95,8 @@ NOT_PAGES = {
     "accounts.two_factor_qr",
     "admin.change_role",
     "admin.change_status",
+    # POST only (tests/accounts/test_blocked_domains.py checks who may).
+    "admin.unblock_mail_domain",
     # POST only, and a download per export (tests/test_exports.py checks who gets it).
     "exports.request_export",
     "exports.download",

@@ -160,3 +160,18 @@ class LoginEvent(Base):
     # Keyed hashes (HMAC with the secret key), never the address or cookie in clear.
     network_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     device_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class BlockedMailDomain(Base):
+    """A throw-away mail domain the secretariat added to the package's list (registration
+    and change of address refuse it and its subdomains)."""
+
+    __tablename__ = "blocked_mail_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    added_by: Mapped[User | None] = relationship()

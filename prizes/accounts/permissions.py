@@ -1,6 +1,11 @@
 """Access rules as decorators: who may open a view at all. Object checks stay in services.
 
-A page that needs only a signed-in visitor uses Flask-Login's own ``login_required``."""
+A page that needs only a signed-in visitor uses Flask-Login's own ``login_required``.
+
+A role is held (``User.has_role``) from the moment it is granted, but *acted on* only once
+the account meets what the role asks (``acts_as``): a role that requires two-factor
+sign-in gives nothing until it is on. Every check of what a staff role may see or do, in a
+decorator, a view or a service, goes through ``acts_as``."""
 
 from __future__ import annotations
 
@@ -13,14 +18,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from prizes.accounts.models import Role, User
-from prizes.accounts.two_factor import requires_two_factor
+from prizes.accounts.two_factor import role_requires_two_factor
 from prizes.extensions import login_manager
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 
+def acts_as(user: User, role: Role) -> bool:
+    """``user`` holds ``role`` and may use it: verified, and with two-factor sign-in on
+    when that role requires it (a freshly granted secretariat account reads nothing
+    staff-only on its password alone; its other roles work as before)."""
+    if not (user.is_verified and user.has_role(role)):
+        return False
+    return user.totp_enabled_at is not None or not role_requires_two_factor(role)
+
+
 def roles_required(*roles: Role) -> Callable[[View], View]:
-    """Signed in, email verified, and holding one of ``roles``; else sign-in or 403."""
+    """Signed in, email verified, and acting as one of ``roles``; else sign-in, 403, or the
+    two-factor set-up for an account that holds the role but has not turned it on."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -29,7 +44,7 @@ def roles_required(*roles: Role) -> Callable[[View], View]:
                 return login_manager.unauthorized()
             if not current_user.is_verified or not any(current_user.has_role(r) for r in roles):
                 abort(403)
-            if current_user.totp_enabled_at is None and requires_two_factor(current_user):
+            if not any(acts_as(current_user, role) for role in roles):
                 flash(_("Your role needs two-factor sign-in: please turn it on first."), "warning")
                 return redirect(url_for("accounts.two_factor_setup"))
             return view(*args, **kwargs)
@@ -60,9 +75,9 @@ def verified_required(view: View) -> View:
 
 
 def visitor_has_role(role: Role) -> bool:
-    """True when the visitor is signed in and holds ``role``: for views deciding what a page
-    offers (templates are given the answer, never the rule)."""
-    return bool(current_user.is_authenticated and current_user.has_role(role))
+    """True when the visitor is signed in and acts as ``role``: for views deciding what a
+    page offers or shows (templates are given the answer, never the rule)."""
+    return bool(current_user.is_authenticated and acts_as(current_user, role))
 
 
 def signed_in_user() -> User:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from prizes.accounts.emails import canonical_email
-from prizes.accounts.models import Role, User, UserRole
+from prizes.accounts.models import BlockedMailDomain, Role, User, UserRole
 from prizes.db import db
 
 
@@ -33,3 +34,14 @@ def count_users() -> dict[str, int]:
         select(func.count(User.id), func.count(User.email_verified_at))
     ).one()
     return {"total": total, "verified": verified}
+
+
+def list_blocked_domains() -> list[BlockedMailDomain]:
+    """The throw-away domains the secretariat added, in name order, with who added them."""
+    return list(
+        db.session.scalars(
+            select(BlockedMailDomain)
+            .options(joinedload(BlockedMailDomain.added_by))
+            .order_by(BlockedMailDomain.domain)
+        )
+    )

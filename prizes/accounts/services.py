@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,9 +10,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from prizes.accounts.emails import canonical_email, is_disposable
-from prizes.accounts.models import LoginEvent, Role, User, UserRole
+from prizes.accounts.models import BlockedMailDomain, LoginEvent, Role, User, UserRole
 from prizes.accounts.passwords import burn_time, hash_password, needs_rehash, verify_password
 from prizes.core import audit, mail
 from prizes.core.errors import DomainError
@@ -56,26 +58,41 @@ def register_user(*, email: str, password: str, now: datetime) -> Registration:
     password_hash = hash_password(password)  # also for a known address: equal timing
     existing = get_user_by_email(email)
     if existing is not None:
-        mail.queue(
-            db.session,
-            to=existing.email,
-            subject=str(_l("Someone tried to register with your address")),
-            template="already_registered",
-            login_url=external_url("accounts.login"),
-            reset_url=external_url("accounts.forgot_password"),
-        )
-        return Registration(existing, created=False)
+        return _already_registered(existing)
     user = User(
         email=email.strip(),
         email_canonical=canonical_email(email),
         password_hash=password_hash,
         created_at=now,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        # A savepoint: a simultaneous registration of the same mailbox (another alias of
+        # it, say) may have taken the canonical address since the read above; the unique
+        # key decides, and the loser answers as for any known address.
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        existing = get_user_by_email(email)
+        if existing is None:
+            raise
+        return _already_registered(existing)
     audit.record(db.session, "user.registered", actor=user, target=user)
     send_verification(user)
     return Registration(user, created=True)
+
+
+def _already_registered(existing: User) -> Registration:
+    """Mail the owner of a mailbox that already has an account; create nothing."""
+    mail.queue(
+        db.session,
+        to=existing.email,
+        subject=str(_l("Someone tried to register with your address")),
+        template="already_registered",
+        login_url=external_url("accounts.login"),
+        reset_url=external_url("accounts.forgot_password"),
+    )
+    return Registration(existing, created=False)
 
 
 def _verification_state(user: User) -> str:
@@ -331,6 +348,64 @@ def create_admin(*, email: str, password: str, now: datetime) -> User:
         audit.record(db.session, "user.created_by_cli", actor=None, target=user)
     grant_role(user, Role.SECRETARIAT, by=None)
     return user
+
+
+# --- the secretariat's own throw-away domains --------------------------------------------
+
+_DOMAIN = re.compile(
+    r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}"
+)
+
+
+class NotADomain(DomainError):
+    status_code = 422
+    message = _l("Give a mail domain such as example.org (letters, digits, hyphens and dots).")
+
+
+class DomainAlreadyBlocked(DomainError):
+    status_code = 422
+    message = _l("That domain is already refused, by the list or by an earlier addition.")
+
+
+def block_mail_domain(domain: str, *, reason: str | None, by: User) -> BlockedMailDomain:
+    """Refuse ``domain`` (and its subdomains) at registration and change of address, on
+    top of the package's list. Side effects: the row, an audit event."""
+    domain = domain.strip().lower().rstrip(".")
+    if not _DOMAIN.fullmatch(domain):
+        raise NotADomain()
+    if is_disposable(f"x@{domain}"):
+        raise DomainAlreadyBlocked()
+    blocked = BlockedMailDomain(domain=domain, reason=reason or None, added_by_id=by.id)
+    try:
+        with db.session.begin_nested():  # two secretaries adding it at once: one row
+            db.session.add(blocked)
+            db.session.flush()
+    except IntegrityError as error:
+        raise DomainAlreadyBlocked() from error
+    audit.record(
+        db.session, "mail_domain.blocked", actor=by, target=blocked, domain=domain, reason=reason
+    )
+    return blocked
+
+
+def unblock_mail_domain(blocked: BlockedMailDomain, *, by: User) -> None:
+    """Take a domain the secretariat added off the list (the package's own stay).
+    Side effects: the row is deleted, an audit event keeps what it was."""
+    audit.record(
+        db.session, "mail_domain.unblocked", actor=by, target=blocked, domain=blocked.domain
+    )
+    db.session.delete(blocked)
+    db.session.flush()
+
+
+def sign_out(user: User) -> None:
+    """End the account's sessions on the server, not only in this browser: the session
+    version moves on, so a copy of the session or remember-me cookie taken before opens
+    nothing and casts no vote (the vote's statement checks the version). Every device of
+    the account is signed out; a pending reset or change-of-address link stops working too
+    (it carries the version). Side effects: the version, an audit event."""
+    user.session_version += 1
+    audit.record(db.session, "user.signed_out", actor=user, target=user)
 
 
 def disable_user(user: User, *, by: User, now: datetime) -> None:

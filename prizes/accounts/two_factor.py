@@ -121,9 +121,14 @@ def disable(user: User, *, code: str, now: datetime) -> None:
     audit.record(db.session, "user.two_factor_disabled", actor=user, target=user)
 
 
+def role_requires_two_factor(role: Role) -> bool:
+    return role.value in current_app.config.get(
+        "REQUIRE_TWO_FACTOR_ROLES", ("secretariat", "expert")
+    )
+
+
 def requires_two_factor(user: User) -> bool:
-    roles = current_app.config.get("REQUIRE_TWO_FACTOR_ROLES", ("secretariat", "expert"))
-    return any(user.has_role(Role(role)) for role in roles)
+    return any(role_requires_two_factor(grant.role) for grant in user.roles)
 
 
 def remaining_recovery_codes(user: User) -> int:

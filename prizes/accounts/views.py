@@ -245,8 +245,11 @@ def _device_hash() -> str | None:
 
 @bp.route("/logout", methods=["POST"])  # POST only, so a link or image cannot sign anyone out
 def logout() -> ResponseReturnValue:
-    logout_user()
-    flash(_("You are signed out."), "info")
+    if current_user.is_authenticated:
+        services.sign_out(signed_in_user())
+    session.clear()
+    logout_user()  # after the clear: it marks the remember-me cookie for deletion
+    flash(_("You are signed out, on this device and every other."), "info")
     return redirect(url_for("contest.home"))
 
 

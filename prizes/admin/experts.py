@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -16,6 +16,7 @@ from prizes.contest.queries import get_current_edition, list_categories
 from prizes.core import audit
 from prizes.core.clock import now
 from prizes.core.forms import form_page, options
+from prizes.core.params import int_arg
 from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.db import db
 from prizes.nominations.queries import get_nomination, list_editions
@@ -34,7 +35,7 @@ def _secretariat_only() -> None:
 
 
 def _edition() -> Edition:
-    edition_id = request.args.get("edition", type=int)
+    edition_id = int_arg("edition")
     edition = db.session.get(Edition, edition_id) if edition_id else get_current_edition(now())
     return edition or abort(404)
 

@@ -159,3 +159,14 @@ class NominationExportForm(SiteForm):
     def __init__(self, *args: Any, editions: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, prefix="nominations", **kwargs)
         self.edition.choices = editions
+
+
+class BlockedDomainForm(SiteForm):
+    """A throw-away mail domain to refuse; the service checks that it is one."""
+
+    domain = StringField(
+        _l("Mail domain"),
+        validators=[InputRequired(), Length(max=253)],
+        description=_l("Its subdomains are refused too."),
+    )
+    reason = StringField(_l("Why (kept in the audit trail)"), validators=[Length(max=300)])

@@ -8,13 +8,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from prizes.accounts import services as accounts
-from prizes.accounts.models import Role, User
+from prizes.accounts.emails import PACKAGE_DOMAINS
+from prizes.accounts.models import BlockedMailDomain, Role, User
 from prizes.accounts.permissions import roles_required, signed_in_user
-from prizes.accounts.queries import count_users, users_matching
-from prizes.admin.forms import MANAGED_ROLES, RoleChangeForm, UserSearchForm
+from prizes.accounts.queries import count_users, list_blocked_domains, users_matching
+from prizes.admin.forms import MANAGED_ROLES, BlockedDomainForm, RoleChangeForm, UserSearchForm
 from prizes.core.clock import now
+from prizes.core.forms import form_page
 from prizes.core.mail import read_outbox
 from prizes.core.pagination import paginate
+from prizes.core.params import int_arg
+from prizes.core.unit_of_work import on_refusal_show
 from prizes.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -37,9 +41,7 @@ def users() -> ResponseReturnValue:
     if not form.validate():
         return render_template("admin/users.html", form=form, page=None), 422
     role = Role(form.role.data) if form.role.data else None
-    page = paginate(
-        users_matching(form.q.data or "", role), page=request.args.get("page", 1, type=int)
-    )
+    page = paginate(users_matching(form.q.data or "", role), page=int_arg("page", 1))
     return render_template("admin/users.html", form=form, page=page)
 
 
@@ -96,3 +98,28 @@ def outbox() -> ResponseReturnValue:
     if current_app.config.get("MAIL_URL"):
         abort(404)
     return render_template("admin/outbox.html", messages=read_outbox())
+
+
+@bp.route("/mail-domains", methods=["GET", "POST"])
+def mail_domains() -> ResponseReturnValue:
+    """The throw-away mail domains: the package's list is the base (its size is shown), and
+    the secretariat adds the ones it meets."""
+    form = BlockedDomainForm()
+    if form.validate_on_submit():
+        on_refusal_show("admin/mail_domains.html", form, field=form.domain, **_domain_lists())
+        accounts.block_mail_domain(form.domain.data, reason=form.reason.data, by=signed_in_user())
+        flash(_("The domain is refused from now on."), "success")
+        return redirect(url_for("admin.mail_domains"))
+    return form_page("admin/mail_domains.html", form, **_domain_lists())
+
+
+def _domain_lists() -> dict[str, object]:
+    return {"blocked": list_blocked_domains(), "package_count": len(PACKAGE_DOMAINS)}
+
+
+@bp.route("/mail-domains/<int:domain_id>/remove", methods=["POST"])
+def unblock_mail_domain(domain_id: int) -> ResponseReturnValue:
+    blocked = db.session.get(BlockedMailDomain, domain_id) or abort(404)
+    accounts.unblock_mail_domain(blocked, by=signed_in_user())
+    flash(_("The domain is no longer refused."), "success")
+    return redirect(url_for("admin.mail_domains"))

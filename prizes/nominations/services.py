@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from prizes.accounts.models import Role, User
+from prizes.accounts.permissions import acts_as
 from prizes.contest.models import Category, Edition
 from prizes.core import audit, mail
 from prizes.core.cache import bump_after_commit
@@ -223,9 +224,9 @@ def can_review(user: User, nomination: Nomination) -> bool:
     """
     if user.id == nomination.nominator_id or _declared_conflict(user, nomination):
         return False
-    if user.has_role(Role.SECRETARIAT):
+    if acts_as(user, Role.SECRETARIAT):
         return True
-    if not user.has_role(Role.EXPERT):
+    if not acts_as(user, Role.EXPERT):
         return False
     assigned = select(ExpertAssignment.id).where(
         ExpertAssignment.expert_id == user.id,

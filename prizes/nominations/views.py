@@ -25,6 +25,7 @@ from prizes.contest.queries import (
 )
 from prizes.core.clock import now
 from prizes.core.forms import form_page
+from prizes.core.params import int_arg
 from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.core.vocabulary import country_choices
 from prizes.nominations import images, queries, rules, services
@@ -58,7 +59,7 @@ def nominated(year: int | None = None) -> ResponseReturnValue:
         editions=queries.list_editions(),
         categories=categories,
         counts=queries.count_nominated_by_category(edition, filters),
-        page=queries.search_nominated(edition, filters, page=request.args.get("page", 1, type=int)),
+        page=queries.search_nominated(edition, filters, page=int_arg("page", 1)),
     )
 
 

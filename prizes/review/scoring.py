@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from prizes.accounts.models import Role, User
+from prizes.accounts.permissions import acts_as
 from prizes.core import audit
 from prizes.core.errors import NotAllowed
 from prizes.db import db
@@ -134,7 +135,7 @@ def reopen_scores(
     now: datetime,
 ) -> int:
     """The secretariat unlocks an expert's submitted scores. Side effects: an audit event."""
-    if not by.has_role(Role.SECRETARIAT):
+    if not acts_as(by, Role.SECRETARIAT):
         raise NotAllowed()
     if not reason.strip():
         raise BadScore(str(_l("Please give the reason for reopening.")))

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from prizes.accounts.models import Role, User
-from prizes.accounts.permissions import roles_required, signed_in_user
+from prizes.accounts.permissions import acts_as, roles_required, signed_in_user
 from prizes.contest.queries import get_category, get_edition_under_review, list_categories
 from prizes.core.clock import now
 from prizes.core.forms import form_page
@@ -34,7 +34,7 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 def _reviewable_categories(edition_id: int) -> list:
     """Every category for the secretariat; the assigned ones for an expert."""
     categories = list_categories()
-    if current_user.has_role(Role.SECRETARIAT):
+    if acts_as(current_user, Role.SECRETARIAT):
         return categories
     assigned = {
         a.category_id for a in list_assignments_of(current_user.id) if a.edition_id == edition_id

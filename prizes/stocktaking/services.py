@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from prizes.accounts.models import Role, User
+from prizes.accounts.permissions import acts_as
 from prizes.contest.models import Edition
 from prizes.core import audit
 from prizes.core.cache import bump_after_commit
@@ -29,7 +30,7 @@ class EntryLocked(DomainError):
 
 
 def can_edit_entry(user: User, entry: StocktakingEntry) -> bool:
-    return entry.owner_id == user.id or user.has_role(Role.SECRETARIAT)
+    return entry.owner_id == user.id or acts_as(user, Role.SECRETARIAT)
 
 
 def is_locked(entry: StocktakingEntry) -> bool:
@@ -61,7 +62,7 @@ def create_entry(fields: EntryFields, *, by: User, now: datetime) -> Stocktaking
 def update_entry(entry: StocktakingEntry, fields: EntryFields, *, by: User, now: datetime) -> None:
     if not can_edit_entry(by, entry):
         raise NotAllowed()
-    if not by.has_role(Role.SECRETARIAT) and is_locked(entry):
+    if not acts_as(by, Role.SECRETARIAT) and is_locked(entry):
         raise EntryLocked()
     fill_entry(entry, fields, now=now)
     db.session.flush()

@@ -12,6 +12,7 @@ from prizes.accounts.permissions import roles_required, signed_in_user, visitor_
 from prizes.contest.queries import get_edition_open_for_submissions, list_categories
 from prizes.core.clock import now
 from prizes.core.forms import form_page
+from prizes.core.params import int_arg
 from prizes.core.vocabulary import country_choices
 from prizes.nominations.queries import list_nominations_of_entry
 from prizes.stocktaking import services
@@ -32,7 +33,7 @@ def search() -> ResponseReturnValue:
     form = SearchForm(request.args, categories=list_categories(), countries=country_choices())
     if not form.validate():
         return render_template("stocktaking/search.html", form=form, page=None), 400
-    page = search_entries(form.filters(), page=request.args.get("page", 1, type=int))
+    page = search_entries(form.filters(), page=int_arg("page", 1))
     return render_template(
         "stocktaking/search.html",
         form=form,
@@ -86,7 +87,7 @@ def edit(entry_id: int) -> ResponseReturnValue:
     entry = get_entry(entry_id) or abort(404)
     if not services.can_edit_entry(current_user, entry):
         abort(403)
-    if not current_user.has_role(Role.SECRETARIAT) and services.is_locked(entry):
+    if not visitor_has_role(Role.SECRETARIAT) and services.is_locked(entry):
         flash(str(services.EntryLocked.message), "warning")
         return redirect(url_for("stocktaking.detail", entry_id=entry.id))
     initial = None if request.method == "POST" else EntryForm.data_of(entry)

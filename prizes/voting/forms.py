@@ -68,7 +68,13 @@ class RoundForm(SiteForm):
         _l("Count a ballot only when every category is voted"),
         description=_l("Off by default: the forced full ballot pushed people to vote at random."),
     )
-    public_tally = BooleanField(_l("Show the live tally to the public"))
+    public_tally = BooleanField(
+        _l("Publish this round's vote counts with the edition's results"),
+        description=_l(
+            "Until the edition's results are published only the secretariat sees the counts "
+            "and ranking of a round, whatever this says."
+        ),
+    )
 
     def validate_closes_at(self, field: DateTimeLocalField) -> None:
         if self.opens_at.data and field.data and field.data <= self.opens_at.data:

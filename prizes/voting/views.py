@@ -20,7 +20,12 @@ from flask_login import current_user
 
 from prizes.accounts.limits import account_key
 from prizes.accounts.models import Role
-from prizes.accounts.permissions import signed_in_user, verified_required, voter_required
+from prizes.accounts.permissions import (
+    signed_in_user,
+    verified_required,
+    visitor_has_role,
+    voter_required,
+)
 from prizes.accounts.sessions import session_account
 from prizes.contest.models import Category
 from prizes.core.clock import now
@@ -28,6 +33,7 @@ from prizes.core.errors import DomainError
 from prizes.core.exports import csv_response
 from prizes.core.limits import limiter, setting
 from prizes.core.network import keyed_hash, network_hash
+from prizes.core.params import int_arg
 from prizes.core.unit_of_work import on_refusal
 from prizes.voting import queries, services
 from prizes.voting.forms import ReceiptForm, VoteForm
@@ -66,7 +72,7 @@ class BallotState:
     def just_voted(self) -> tuple[Category, Vote] | None:
         """The vote the redirect after a vote names (``?voted=position``), to confirm it
         on the page from what the database holds."""
-        return self.vote_at(request.args.get("voted", type=int))
+        return self.vote_at(int_arg("voted"))
 
 
 def _ballot_state(round_id: int) -> BallotState:
@@ -219,11 +225,16 @@ def check_receipt() -> ResponseReturnValue:
 
 
 def _results_round(round_id: int) -> VotingRound:
-    """The round if its results may be shown: to the secretariat always; to everyone once
-    the round is final, or live when the round publishes its tally."""
+    """The round if its counts may be shown: to the secretariat always (acting as such, so
+    with two-factor sign-in on where the role requires it); to everyone else only once the
+    edition's results are published, and only for a round set to publish its tally then.
+    Before that, nobody else learns a count or a rank, not even an expert (who sees a
+    project's votes on its scoring page, where the edition allows it)."""
     voting_round = queries.get_round(round_id) or abort(404)
-    is_secretariat = current_user.is_authenticated and current_user.has_role(Role.SECRETARIAT)
-    if not (is_secretariat or voting_round.finalised_at or voting_round.public_tally):
+    if visitor_has_role(Role.SECRETARIAT):
+        return voting_round
+    published = voting_round.edition.results_published_at is not None
+    if not (published and voting_round.finalised_at and voting_round.public_tally):
         abort(404)
     return voting_round
 

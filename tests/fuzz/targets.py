@@ -239,6 +239,17 @@ TARGETS: dict[str, Target] = {
         "secretariat",
         lambda s: [f"/admin/users/{s.voter.id}/status", f"/admin/users/{s.secretariat.id}/status"],
     ),
+    "admin.mail_domains": Target(
+        "secretariat",
+        lambda s: ["/admin/mail-domains"],
+        lambda s: {
+            "domain": ["burner.example", "mailinator.com", "a..b", "x" * 300],
+            "reason": WORDS,
+        },
+    ),
+    "admin.unblock_mail_domain": Target(
+        "secretariat", lambda s: ["/admin/mail-domains/2147483647/remove"]
+    ),
     "rounds.create": Target(
         "secretariat",
         lambda s: [f"/admin/rounds/new/{s.edition.id}"],

@@ -199,26 +199,29 @@ def test_the_receipt_check(client, db, contest, login_as):
     assert client.get("/vote/receipt?code=x").status_code == 400
 
 
-def test_results_are_private_until_final_unless_the_round_publishes_them(
+def test_results_are_private_until_published_with_the_editions_results(
     client, db, contest, login_as
 ):
     round_id = contest.voting_round.id
     assert client.get(f"/vote/rounds/{round_id}/results").status_code == 404
     assert client.get(f"/vote/rounds/{round_id}/results.csv").status_code == 404
-    contest.voting_round.public_tally = True
+    contest.voting_round.public_tally = True  # no live tally for the public any more
     db.commit()
-    assert client.get(f"/vote/rounds/{round_id}/results").status_code == 200
-    contest.voting_round.public_tally = False
+    assert client.get(f"/vote/rounds/{round_id}/results").status_code == 404
     contest.voting_round.finalised_at = now()
+    db.commit()
+    assert client.get(f"/vote/rounds/{round_id}/results").status_code == 404
+    contest.edition.results_published_at = now()
     db.commit()
     page = client.get(f"/vote/rounds/{round_id}/results").get_data(as_text=True)
     assert "<svg" in page and "<table" in page
 
 
-def test_exports_and_formula_cells(client, db, contest):
+def test_exports_and_formula_cells(client, db, contest, login_as):
     contest.ballot[4][0].entry.title = '=HYPERLINK("http://evil")'
     contest.voting_round.finalised_at = now()
     db.commit()
+    login_as("secretariat")
     data = json.loads(client.get(f"/vote/rounds/{contest.voting_round.id}/results.json").data)
     assert len(data["results"]) == 12 and data["final"] is True
     text = client.get(f"/vote/rounds/{contest.voting_round.id}/results.csv").get_data(as_text=True)
