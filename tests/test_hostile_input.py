@@ -81,7 +81,7 @@ def test_mail_subjects_stay_on_one_line(app, db):
             verify_url="u",
             hours=1,
         )
-    db.info.pop("prizes.pending_mail", None)
+    mail.discard_pending(db)
     assert "\n" not in message.subject and "\r" not in message.subject
 
 
