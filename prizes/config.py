@@ -44,6 +44,8 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         # jobs whose worker died (their lease expired).
         "SWEEP_SECONDS": float(env(ENV_PREFIX + "SWEEP_SECONDS") or 15),
         "JOB_LEASE_SECONDS": float(env(ENV_PREFIX + "JOB_LEASE_SECONDS") or 60),
+        # Above the mail server's timeouts (20 s a step): a mail held longer was abandoned.
+        "MAIL_LEASE_SECONDS": float(env(ENV_PREFIX + "MAIL_LEASE_SECONDS") or 120),
         # A read-only copy of the database for the public pages (prizes.core.replica).
         "DATABASE_REPLICA_URL": env(ENV_PREFIX + "DATABASE_REPLICA_URL") or None,
         # Where the worker writes the exports; shared storage when workers and web hosts differ.

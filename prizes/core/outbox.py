@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 FIRST_RETRY_SECONDS = 30
-MAIL_LEASE_SECONDS = 120  # above the SMTP timeout (20 s per step)
 SWEEP_GRACE_SECONDS = 10  # a fresh mail is its job's to send first
 SWEEP_BATCH = 200
 
@@ -77,7 +76,7 @@ def send(mail_id: int, *, moment: datetime | None = None) -> bool:
 
 
 def _claim(session: Session, mail_id: int, *, moment: datetime) -> OutgoingMail | None:
-    lease = moment + timedelta(seconds=MAIL_LEASE_SECONDS)
+    lease = moment + timedelta(seconds=float(current_app.config["MAIL_LEASE_SECONDS"]))
     claimed = session.execute(
         update(OutgoingMail)
         .where(
