@@ -95,11 +95,10 @@ def init_worker_cli(app: Flask) -> None:
 
         from prizes import jobs
 
-        jobs.init_app(current_app, consumer=True)  # the consumer's longer Redis reads
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        jobs.init_app(app, consumer=True)  # the consumer's longer Redis reads
         stop = threading.Event()
-        sweeper = threading.Thread(
-            target=jobs.run_sweeper, args=(current_app._get_current_object(), stop), daemon=True
-        )
+        sweeper = threading.Thread(target=jobs.run_sweeper, args=(app, stop), daemon=True)
         sweeper.start()
         click.echo(f"Worker started on {jobs.huey.target} with {workers} threads.")
         try:
