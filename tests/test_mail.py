@@ -10,8 +10,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from prizes.accounts import services
-from prizes.core.audit import AuditEvent
 from prizes.core import outbox
+from prizes.core.audit import AuditEvent
 from prizes.core.clock import now
 from prizes.core.mail import MailStatus, OutgoingMail
 from tests.conftest import PASSWORD, free_port

@@ -53,6 +53,7 @@ ROUTES = {
     "review.scoring_list": ("/review/score/nomination/", only("expert")),
     "admin.users": ("/admin/users", only("secretariat")),
     "admin.outbox": ("/admin/outbox", only("secretariat")),
+    "admin.jobs": ("/admin/jobs", only("secretariat")),
     "admin.user": ("/admin/users/{user_id}", only("secretariat")),
 }
 # Routes that only take POST, need a token, or are about one object; each is tested in its

@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 from blinker import Namespace
 from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -51,6 +52,20 @@ class MailStatus(StrEnum):
     # it may have arrived, so it is not sent again (never twice; docs/durability.md).
     UNCONFIRMED = "unconfirmed"
     FAILED = "failed"  # every attempt failed, or the server refused it for good
+
+    @property
+    def label(self) -> str:
+        """The state as the secretariat reads it on the outbox screen."""
+        return str(_MAIL_STATUS_LABELS[self])
+
+
+_MAIL_STATUS_LABELS = {
+    MailStatus.PENDING: _l("waiting"),
+    MailStatus.SENDING: _l("being sent"),
+    MailStatus.SENT: _l("sent"),
+    MailStatus.UNCONFIRMED: _l("unconfirmed"),
+    MailStatus.FAILED: _l("failed"),
+}
 
 
 class OutgoingMail(Base):

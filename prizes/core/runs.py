@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -33,6 +34,19 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        """The state as the secretariat reads it on the jobs screen."""
+        return str(_RUN_STATUS_LABELS[self])
+
+
+_RUN_STATUS_LABELS = {
+    RunStatus.QUEUED: _l("queued"),
+    RunStatus.RUNNING: _l("running"),
+    RunStatus.DONE: _l("done"),
+    RunStatus.FAILED: _l("failed"),
+}
 
 
 class JobRun(Base):
