@@ -91,11 +91,16 @@ def _claim(session: Session, mail_id: int, *, moment: datetime) -> OutgoingMail 
             handed_at=None,
         )
     )
-    if not claimed.rowcount:
+    if not getattr(claimed, "rowcount", 0):
         session.rollback()
         return None
+    mail = session.get(OutgoingMail, mail_id)
+    if mail is not None:
+        # Read now and kept apart from the session: no transaction (and on SQLite no write
+        # lock) stays open while the mail server talks.
+        session.expunge(mail)
     session.commit()
-    return session.get(OutgoingMail, mail_id)
+    return mail
 
 
 def _failed_attempt(session: Session, mail_id: int, *, error: str) -> None:
