@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from prizes.core.errors import RETRY_AFTER_SECONDS, is_database_unavailable, unavailable_reason
 from prizes.core.limits import fallback_requests, storage_is_down
-from prizes.core.redis_client import client
+from prizes.core.redis_client import cache_breaker, client, queue_breaker
 from prizes.db import db
 
 bp = Blueprint("health", __name__)
@@ -53,7 +53,11 @@ def readyz() -> ResponseReturnValue:
             checks["redis"] = "unavailable"
     if storage_is_down():
         checks["rate_limits"] = "in memory"
-    metrics = {"rate_limit_fallback_requests": fallback_requests()}
+    metrics = {
+        "rate_limit_fallback_requests": fallback_requests(),
+        "cache_redis_failures": cache_breaker.failures,
+        "queue_redis_failures": queue_breaker.failures,
+    }
     headers = {"Cache-Control": "no-store"}
     if checks["database"] != "ok":
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
