@@ -59,7 +59,8 @@ def test_every_post_route_answers_without_redis_quickly_and_never_500(app, db, b
         response = client.post_form(url, _form(target, seeded))
         answers.append((endpoint, response.status_code, time.monotonic() - started))
         if response.status_code == 503:  # when to come back, and never cached
-            assert response.headers["Retry-After"] == "60"
+            # 60 s, as Flask-Limiter's headers count it down (it rounds to the second)
+            assert 55 <= int(response.headers["Retry-After"]) <= 60
             assert response.headers["Cache-Control"] == "no-store"
         db.rollback()
     assert len(answers) == len(TARGETS)
