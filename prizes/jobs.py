@@ -137,6 +137,7 @@ class Durable:
 
 
 DURABLE: dict[str, Durable] = {}
+_IN_PROGRESS: set[int] = set()  # the runs this process works on: alive, whatever their lease
 _STARTED = "prizes.started_runs"
 
 
@@ -199,6 +200,7 @@ def run_job(run_id: int) -> str | None:
             own.expunge(run)  # read below as it was claimed
         kind, subject_id = DURABLE[run.kind], run.subject_id or 0
         heartbeat = None if huey.immediate else _Heartbeat(current_app, run_id, lease)
+        _IN_PROGRESS.add(run_id)
         try:
             with db.session_for(outbox.new_session()):
                 result = kind.work(subject_id, run)
@@ -210,6 +212,7 @@ def run_job(run_id: int) -> str | None:
                     kind.gave_up(subject_id, repr(error))
             raise
         finally:
+            _IN_PROGRESS.discard(run_id)
             if heartbeat is not None:
                 heartbeat.stop()
         with _own_session() as own:
@@ -258,7 +261,9 @@ def sweep() -> tuple[int, int]:
         sent = outbox.sweep()
         with _own_session() as own:
             requeue_after = float(current_app.config["JOB_LEASE_SECONDS"]) * 5
-            waiting, gave_up = runs.recover(own, moment=now(), requeue_after=requeue_after)
+            waiting, gave_up = runs.recover(
+                own, moment=now(), requeue_after=requeue_after, alive=frozenset(_IN_PROGRESS)
+            )
             waiting_ids = [run.id for run in waiting]
             failed = [(run.kind, run.subject_id or 0, run.error or "") for run in gave_up]
         for kind, subject_id, error in failed:

@@ -160,13 +160,20 @@ def mark_enqueued(session: Session, run_ids: list[int]) -> None:
 
 
 def recover(
-    session: Session, *, moment: datetime, requeue_after: float
+    session: Session, *, moment: datetime, requeue_after: float, alive: frozenset[int] = frozenset()
 ) -> tuple[list[JobRun], list[JobRun]]:
     """The sweep's half for jobs: runs whose worker died go back to the queue, or fail
-    once out of attempts; returns (runs to put in the queue, runs that gave up). Committed."""
+    once out of attempts; returns (runs to put in the queue, runs that gave up). Committed.
+
+    ``alive``: runs this process is working on, whatever their lease says (on SQLite a long
+    check holds the write lock, so its heartbeat may wait past the lease)."""
     gave_up: list[JobRun] = []
     dead = session.scalars(
-        select(JobRun).where(JobRun.status == RunStatus.RUNNING, JobRun.lease_until < moment)
+        select(JobRun).where(
+            JobRun.status == RunStatus.RUNNING,
+            JobRun.lease_until < moment,
+            JobRun.id.not_in(alive),
+        )
     ).all()
     for run in dead:
         run.error = "the worker stopped while running it (its lease expired)"
