@@ -89,8 +89,28 @@ def init_worker_cli(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
     def worker(workers: int) -> None:
-        """Run the background-job worker (mail, fraud checks) until stopped with Ctrl+C."""
-        from prizes.jobs import huey
+        """Run the background-job worker (mail, fraud checks, exports) and its sweep of the
+        outbox and of the job runs, until stopped with Ctrl+C."""
+        import threading
 
-        click.echo(f"Worker started on {huey.target} with {workers} threads.")
-        huey.create_consumer(workers=workers, worker_type="thread").run()
+        from prizes import jobs
+
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        jobs.init_app(app, consumer=True)  # the consumer's longer Redis reads
+        stop = threading.Event()
+        sweeper = threading.Thread(target=jobs.run_sweeper, args=(app, stop), daemon=True)
+        sweeper.start()
+        click.echo(f"Worker started on {jobs.huey.target} with {workers} threads.")
+        try:
+            jobs.huey.create_consumer(workers=workers, worker_type="thread").run()
+        finally:
+            stop.set()
+
+    @app.cli.command("sweep")
+    def sweep() -> None:
+        """Send the mail no job sent and queue again the job runs whose worker died (once;
+        the worker does it every PRIZES_SWEEP_SECONDS)."""
+        from prizes import jobs
+
+        sent, queued = jobs.sweep()
+        click.echo(f"{sent} mails sent, {queued} job runs queued again.")

@@ -34,6 +34,18 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "MAIL_SENDER": env(ENV_PREFIX + "MAIL_SENDER") or "WSIS Prizes <no-reply@localhost>",
         "MAIL_OUTBOX_DIR": str(instance_path / "outbox"),
         "REDIS_URL": env(ENV_PREFIX + "REDIS_URL") or None,
+        # How long a request waits for Redis (the limits, the cache, the job queue): a hung
+        # Redis costs a request this much, not a worker; after a failure it is left alone
+        # for REDIS_RETRY_SECONDS (see prizes.core.redis_client).
+        "REDIS_CONNECT_TIMEOUT": float(env(ENV_PREFIX + "REDIS_CONNECT_TIMEOUT") or 0.3),
+        "REDIS_SOCKET_TIMEOUT": float(env(ENV_PREFIX + "REDIS_SOCKET_TIMEOUT") or 0.3),
+        "REDIS_RETRY_SECONDS": float(env(ENV_PREFIX + "REDIS_RETRY_SECONDS") or 5),
+        # The outbox: how often the worker sweeps it for mail whose job was lost, and for
+        # jobs whose worker died (their lease expired).
+        "SWEEP_SECONDS": float(env(ENV_PREFIX + "SWEEP_SECONDS") or 15),
+        "JOB_LEASE_SECONDS": float(env(ENV_PREFIX + "JOB_LEASE_SECONDS") or 60),
+        # Above the mail server's timeouts (20 s a step): a mail held longer was abandoned.
+        "MAIL_LEASE_SECONDS": float(env(ENV_PREFIX + "MAIL_LEASE_SECONDS") or 120),
         # A read-only copy of the database for the public pages (prizes.core.replica).
         "DATABASE_REPLICA_URL": env(ENV_PREFIX + "DATABASE_REPLICA_URL") or None,
         # Where the worker writes the exports; shared storage when workers and web hosts differ.

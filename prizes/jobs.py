@@ -1,23 +1,43 @@
-"""Background jobs: mail and the fraud checks run in a worker, off the request path.
+"""Background jobs: mail, the fraud checks and the exports run in a worker, off the request
+path, and none is lost when Redis or the worker fails.
 
 The queue is Redis when ``PRIZES_REDIS_URL`` is set (every worker and host shares it), else
 a SQLite file in the instance folder, so one machine needs nothing more. The worker is
-``flask --app wsgi worker`` (``make run`` starts one); it also writes the large CSV
-exports. With ``PRIZES_JOBS_IMMEDIATE=1`` jobs run at once in the process that queues
-them (the tests do this). Failed jobs are retried with a growing delay, logged, and
-recorded in the audit trail, which the secretariat sees.
+``flask --app wsgi worker`` (``make run`` starts one). With ``PRIZES_JOBS_IMMEDIATE=1`` jobs
+run at once in the process that queues them (the tests do this).
+
+The queue carries only ids; what must happen is in the database first:
+
+- mail is a row of the outbox (``prizes.core.mail``), recorded with the action that causes
+  it; the job sends it, and the worker's sweep (every ``SWEEP_SECONDS``) sends what no job
+  did (its queue was down, its worker died) and retries failures;
+- the fraud checks and the exports are job runs (``prizes.core.runs``), recorded with the
+  request that asks for them and claimed by a worker under a lease that it renews; a run
+  whose worker died is queued again by the sweep once its lease expires.
+
+Handing an id to the queue is tried once, with the short Redis timeouts, after the commit;
+a failure is logged and left to the sweep, never shown to the user as an error.
 """
 
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 from huey import Huey, crontab, signals
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from prizes.core import mail as mail_module
+from prizes.core import outbox, runs
+from prizes.core.redis_client import connection_options, queue_breaker
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +47,28 @@ class AppHuey(Huey):
 
     target: str | None = None
     app: Flask | None = None
+    consumer_side = False
 
     def get_storage(self, **kwargs: Any) -> Any:
         if not self.target:
             return MemoryStorage(self.name)
         if self.target.startswith(("redis://", "rediss://", "unix://")):
-            return RedisStorage(self.name, url=self.target)
-        return SqliteStorage(self.name, filename=self.target)
+            import redis
 
-    def bind(self, app: Flask, target: str, *, immediate: bool) -> None:
+            if self.app is None:
+                raise RuntimeError("the queue is bound before it is used")
+            # Requests only enqueue: a hung Redis costs them the short timeout. The worker
+            # blocks on the queue for a second at a time, so its reads wait longer.
+            timeout = 3.0 if self.consumer_side else None
+            pool = redis.ConnectionPool.from_url(
+                self.target, **connection_options(self.app, socket_timeout=timeout)
+            )
+            return RedisStorage(self.name, connection_pool=pool)
+        return SqliteStorage(self.name, filename=self.target, timeout=1)
+
+    def bind(self, app: Flask, target: str, *, immediate: bool, consumer: bool = False) -> None:
         self.app, self.target = app, target
+        self.consumer_side = consumer
         self._immediate = immediate
         self.storage = self.create_storage()
 
@@ -44,9 +76,9 @@ class AppHuey(Huey):
 huey = AppHuey("prizes")
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, *, consumer: bool = False) -> None:
     target = app.config.get("REDIS_URL") or str(Path(app.instance_path) / "jobs.db")
-    huey.bind(app, target, immediate=bool(app.config.get("JOBS_IMMEDIATE")))
+    huey.bind(app, target, immediate=bool(app.config.get("JOBS_IMMEDIATE")), consumer=consumer)
 
 
 def _context() -> Any:
@@ -58,28 +90,233 @@ def _context() -> Any:
     return huey.app.app_context()
 
 
-@huey.task(retries=5, retry_delay=30, retry_backoff=2)
-def deliver_mail(to: str, subject: str, body: str) -> None:
-    from prizes.core.mail import Message, deliver
+def _enqueue(task: Any, *args: Any) -> bool:
+    """Hand ``task(*args)`` to the queue; False (logged) when the queue is out of reach.
+    While it failed a moment ago, it is not even tried: the sweep catches up."""
+    if queue_breaker.is_open() and not huey.immediate:
+        return False
+    try:
+        task(*args)
+    except Exception as error:
+        if huey.immediate:  # the job itself failed, and it is recorded where it belongs
+            log.warning("job %s%r failed at once: %r", task.name, args, error)
+        else:
+            queue_breaker.failed(error)
+        return False
+    return True
+
+
+# --- mail ---------------------------------------------------------------------------------
+
+
+@huey.task()
+def send_mail(mail_id: int) -> bool:
+    """Send one mail of the outbox (at most once; retries come from the sweep)."""
+    with _context():
+        return outbox.send(mail_id)
+
+
+@mail_module.mail_recorded.connect
+def _queue_recorded_mail(_app: Any, mail_ids: list[int]) -> None:
+    for mail_id in mail_ids:
+        if not _enqueue(send_mail, mail_id) and not huey.immediate:
+            log.info("mail %s waits in the outbox for the sweep", mail_id)
+
+
+# --- jobs that matter ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Durable:
+    """A kind of job run: what it does with its subject's id, and how often it may try."""
+
+    work: Callable[[int, runs.JobRun], str]
+    max_attempts: int = 2
+    retry_after: float = 60
+    gave_up: Callable[[int, str], None] | None = None
+
+
+DURABLE: dict[str, Durable] = {}
+_IN_PROGRESS: set[int] = set()  # the runs this process works on: alive, whatever their lease
+_STARTED = "prizes.started_runs"
+
+
+def durable(
+    kind: str, *, max_attempts: int = 2, retry_after: float = 60, gave_up: Any = None
+) -> Callable[[Callable[[int, runs.JobRun], str]], Callable[[int, runs.JobRun], str]]:
+    """Register ``work(subject_id, run)`` as the job run ``kind``; it returns its result's
+    one-line summary and commits its own work (``db.session`` is the job's own)."""
+
+    def register(work: Callable[[int, runs.JobRun], str]) -> Callable[[int, runs.JobRun], str]:
+        DURABLE[kind] = Durable(work, max_attempts, retry_after, gave_up)
+        return work
+
+    return register
+
+
+def start(kind: str, subject_id: int) -> runs.JobRun:
+    """Record a run of ``kind`` in the request's transaction; the queue gets it after the
+    commit. The page may say "queued" as soon as this returns."""
+    from prizes.db import db
+
+    run = runs.record(db.session, kind, subject_id, max_attempts=DURABLE[kind].max_attempts)
+    db.session.info.setdefault(_STARTED, []).append(run.id)
+    return run
+
+
+@event.listens_for(Session, "after_commit")
+def _queue_started_runs(session: Session) -> None:
+    run_ids = session.info.pop(_STARTED, None)
+    if not run_ids:
+        return
+    handed = [run_id for run_id in run_ids if _enqueue(run_job, run_id)]
+    if handed:
+        try:
+            with _context(), _own_session() as own:
+                runs.mark_enqueued(own, handed)
+        except Exception:  # the sweep may queue it a second time, which does nothing
+            log.warning("could not note runs %s as queued", handed, exc_info=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_started_runs(session: Session) -> None:
+    session.info.pop(_STARTED, None)
+
+
+@huey.task()
+def run_job(run_id: int) -> str | None:
+    """Claim the run, do its work with the lease renewed meanwhile, record how it ended.
+
+    Each step has a session of its own, one after the other (the claim, the work, the
+    outcome), so none waits on another's transaction."""
+    from prizes.db import db
 
     with _context():
-        deliver(Message(to=to, subject=subject, body=body))
+        lease = float(current_app.config["JOB_LEASE_SECONDS"])
+        with _own_session() as own:
+            run = runs.claim(own, run_id, lease_seconds=lease)
+            if run is None:
+                return None  # done, or another worker has it
+            own.expunge(run)  # read below as it was claimed
+        kind, subject_id = DURABLE[run.kind], run.subject_id or 0
+        heartbeat = None if huey.immediate else _Heartbeat(current_app, run_id, lease)
+        _IN_PROGRESS.add(run_id)
+        try:
+            with db.session_for(outbox.new_session()):
+                result = kind.work(subject_id, run)
+        except Exception as error:
+            with _own_session() as own:
+                again = runs.fail(own, run_id, error=repr(error), retry_after=kind.retry_after)
+            if not again and kind.gave_up is not None:
+                with db.session_for(outbox.new_session()):
+                    kind.gave_up(subject_id, repr(error))
+            raise
+        finally:
+            _IN_PROGRESS.discard(run_id)
+            if heartbeat is not None:
+                heartbeat.stop()
+        with _own_session() as own:
+            runs.finish(own, run_id, result=result)
+        return result
 
 
-@huey.task(retries=2, retry_delay=60)
-def compute_round_flags(round_id: int) -> int:
+@contextmanager
+def _own_session() -> Iterator[Session]:
+    session = outbox.new_session()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+class _Heartbeat:
+    """Renews a run's lease every third of it, in a thread, while the work goes on."""
+
+    def __init__(self, app: Flask, run_id: int, lease: float) -> None:
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, args=(app, run_id, lease), daemon=True, name=f"lease-{run_id}"
+        )
+        self._thread.start()
+
+    def _beat(self, app: Flask, run_id: int, lease: float) -> None:
+        while not self._stopped.wait(lease / 3):
+            try:
+                with app.app_context(), _own_session() as own:
+                    runs.renew(own, run_id, lease_seconds=lease)
+            except Exception:  # a missed beat: the lease is long enough for the next one
+                log.warning("could not renew the lease of run %s", run_id, exc_info=True)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+
+
+def sweep() -> tuple[int, int]:
+    """One pass of the worker's sweep: send the mail no job sent, queue again the runs whose
+    worker died or whose queue was down. Returns (mails sent, runs queued)."""
+    from prizes.core.clock import now
+
+    with _context():
+        sent = outbox.sweep()
+        with _own_session() as own:
+            requeue_after = float(current_app.config["JOB_LEASE_SECONDS"]) * 5
+            waiting, gave_up = runs.recover(
+                own, moment=now(), requeue_after=requeue_after, alive=frozenset(_IN_PROGRESS)
+            )
+            waiting_ids = [run.id for run in waiting]
+            failed = [(run.kind, run.subject_id or 0, run.error or "") for run in gave_up]
+        for kind, subject_id, error in failed:
+            hook = DURABLE[kind].gave_up if kind in DURABLE else None
+            if hook is not None:
+                from prizes.db import db
+
+                with db.session_for(outbox.new_session()):
+                    hook(subject_id, error)
+        queued = [run_id for run_id in waiting_ids if _enqueue(run_job, run_id)]
+        if queued:
+            with _own_session() as own:
+                runs.mark_enqueued(own, queued)
+        return sent, len(queued)
+
+
+def run_sweeper(app: Flask, stop: threading.Event) -> None:
+    """The worker's sweep, every ``SWEEP_SECONDS`` until ``stop``: Redis is not needed for
+    mail to go out, only for it to go out at once."""
+    interval = float(app.config["SWEEP_SECONDS"])
+    while True:
+        try:
+            with app.app_context():
+                sent, queued = sweep()
+            if sent or queued:
+                log.info("sweep: %d mails sent, %d job runs queued again", sent, queued)
+        except Exception:  # the database may be out of reach: the next pass tries again
+            log.warning("sweep failed", exc_info=True)
+        if stop.wait(interval):
+            return
+
+
+# --- the jobs -----------------------------------------------------------------------------
+
+
+@durable("fraud_checks", max_attempts=2)
+def _fraud_checks(round_id: int, run: runs.JobRun) -> str:
     from prizes.core.clock import now
     from prizes.db import db
     from prizes.voting.fraud import compute_flags
     from prizes.voting.models import VotingRound
 
-    with _context():
-        voting_round = db.session.get(VotingRound, round_id)
-        if voting_round is None:
-            return 0
-        flags = compute_flags(voting_round, now=now())
-        db.session.commit()
-        return len(flags)
+    voting_round = db.session.get(VotingRound, round_id)
+    if voting_round is None:
+        return "no such round"
+    flags = compute_flags(voting_round, now=now())
+    db.session.commit()
+    return f"{len(flags)} flags"
+
+
+def compute_round_flags(round_id: int) -> runs.JobRun:
+    """Ask for the fraud checks of a round (recorded now, run by the worker)."""
+    return start("fraud_checks", round_id)
 
 
 @huey.periodic_task(crontab(minute="*/30"))
@@ -95,36 +332,47 @@ def prune_used_challenges() -> int:
         return count
 
 
-@huey.task(retries=2, retry_delay=60, context=True)
-def run_export(export_id: int, task: Any = None) -> int:
-    """Write one export's CSV file; its state in the database tells every host how far it
-    got, and a failed attempt is recorded there with the retries left."""
-    from flask import current_app
-
+def _export_gave_up(export_id: int, error: str) -> None:
     from prizes.core.clock import now
     from prizes.db import db
     from prizes.exports import services
     from prizes.exports.models import Export, ExportStatus
 
-    with _context():
-        export = db.session.get(Export, export_id)
-        if export is None or export.status is ExportStatus.DONE:
-            return 0
-        services.start_export(export, now=now())
+    export = db.session.get(Export, export_id)
+    if export is not None and export.status is not ExportStatus.DONE:
+        services.fail_export(export, error=error, retries_left=0, now=now())
         db.session.commit()
-        try:
-            name, rows = services.write_export(
-                export, folder=Path(current_app.config["EXPORT_FOLDER"])
-            )
-        except Exception as error:
-            db.session.rollback()
-            retries_left = task.retries if task is not None else 0
-            services.fail_export(export, error=repr(error), retries_left=retries_left, now=now())
-            db.session.commit()
-            raise
-        services.finish_export(export, file_name=name, rows=rows, now=now())
+
+
+@durable("export", max_attempts=3, retry_after=60, gave_up=_export_gave_up)
+def _export(export_id: int, run: runs.JobRun) -> str:
+    """Write one export's CSV file; its state in the database tells every host how far it
+    got, and a failed attempt is recorded there with the retries left."""
+    from prizes.core.clock import now
+    from prizes.db import db
+    from prizes.exports import services
+    from prizes.exports.models import Export, ExportStatus
+
+    export = db.session.get(Export, export_id)
+    if export is None or export.status is ExportStatus.DONE:
+        return "nothing to do"
+    services.start_export(export, now=now())
+    db.session.commit()
+    try:
+        name, rows = services.write_export(export, folder=Path(current_app.config["EXPORT_FOLDER"]))
+    except Exception as error:
+        db.session.rollback()
+        services.fail_export(export, error=repr(error), retries_left=run.retries_left, now=now())
         db.session.commit()
-        return rows
+        raise
+    services.finish_export(export, file_name=name, rows=rows, now=now())
+    db.session.commit()
+    return f"{rows} rows"
+
+
+def run_export(export_id: int) -> runs.JobRun:
+    """Ask for an export to be written (recorded now, run by the worker)."""
+    return start("export", export_id)
 
 
 @huey.signal(signals.SIGNAL_ERROR)

@@ -3,7 +3,9 @@
 from prizes.accounts.models import LoginEvent, RecoveryCode, Role, User, UserRole
 from prizes.contest.models import Category, Edition
 from prizes.core.audit import AuditEvent
+from prizes.core.mail import OutgoingMail
 from prizes.core.proof_of_work import UsedChallenge
+from prizes.core.runs import JobRun
 from prizes.exports.models import Export
 from prizes.nominations.models import Nomination, NominationSdgLink
 from prizes.review.models import (
@@ -29,9 +31,11 @@ __all__ = [
     "ExpertAssignment",
     "ExpertInvitation",
     "Export",
+    "JobRun",
     "LoginEvent",
     "Nomination",
     "NominationSdgLink",
+    "OutgoingMail",
     "RecoveryCode",
     "Role",
     "RubricCriterion",

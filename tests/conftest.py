@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from prizes import create_app, jobs
 from prizes.cli import upgrade_database
 from prizes.core.limits import DEFAULT_LIMITS
+from prizes.core.redis_client import cache_breaker, queue_breaker
 from prizes.db import db as database
 from prizes.db import make_engine
 
@@ -190,6 +191,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def db(app: Flask) -> Iterator[Session]:
     """The test's session, inside a transaction rolled back afterwards; code may commit."""
     jobs.init_app(app)  # other tests may have made apps of their own, which rebind the queue
+    cache_breaker.closed()  # a Redis another test broke is not this test's
+    queue_breaker.closed()
     with app.app_context():
         connection = database.engine.connect()
         transaction = connection.begin()

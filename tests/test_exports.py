@@ -116,8 +116,8 @@ def test_only_the_secretariat_downloads(client, db, login_as, folder):
     export = export_services.request_export(
         ExportKind.VOTES, voting_round=voting_round, by=admin, now=now()
     )
+    jobs.run_export(export.id)  # recorded with the export, run at the commit (at once here)
     db.commit()
-    jobs.run_export(export.id)
     db.refresh(export)
     assert export.status is ExportStatus.DONE
     assert client.get(f"/admin/exports/{export.id}/download").status_code == 302  # sign in
@@ -170,15 +170,17 @@ def test_the_worker_writes_the_export(queued_app, tmp_path):  # noqa: F811
         export = export_services.request_export(
             ExportKind.NOMINATIONS, edition=edition, by=admin, now=now()
         )
+        jobs.run_export(export.id)
         database.session.commit()
         export_id = export.id
-    jobs.run_export(export_id)
     assert jobs.huey.pending_count() == 1  # the request only queued it
 
     def done() -> bool:
         with queued_app.app_context():
             found = database.session.get(Export, export_id)
-            return found.status is ExportStatus.DONE
+            status = found.status
+            database.session.rollback()
+            return status is ExportStatus.DONE
 
     consumer = _run_worker()
     try:

@@ -13,13 +13,16 @@ def test_health_and_readiness(client):
     assert ready.status_code == 200 and ready.json["checks"] == {"database": "ok"}
 
 
-def test_readiness_fails_when_redis_is_unreachable(app, client, monkeypatch):
+def test_readiness_names_an_unreachable_redis_but_stays_in_service(app, client, monkeypatch):
+    """Every host shares the one Redis: a 503 would take them all out of the load balancer
+    at once, while each can serve without it (docs/deploy.md)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{port}/0")
     response = client.get("/readyz")
-    assert response.status_code == 503 and response.json["checks"]["redis"] == "unavailable"
+    assert response.status_code == 200 and response.json["status"] == "degraded"
+    assert response.json["checks"] == {"database": "ok", "redis": "unavailable"}
 
 
 def test_readiness_with_the_local_redis(app, client, monkeypatch):

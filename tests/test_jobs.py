@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ from sqlalchemy import select
 from prizes import create_app, jobs
 from prizes.accounts import services
 from prizes.cli import upgrade_database
+from prizes.core import outbox, runs
 from prizes.core.audit import AuditEvent
 from prizes.core.clock import now
+from prizes.core.mail import MailStatus, OutgoingMail
 from prizes.db import db
 from tests.conftest import PASSWORD
 
@@ -77,7 +80,9 @@ def test_a_failing_job_is_retried_and_recorded(queued_app):
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     queued_app.config["MAIL_URL"] = f"smtp://127.0.0.1:{closed_port}"
-    jobs.deliver_mail("someone@example.org", "Subject", "Body")
+    with queued_app.app_context():
+        services.register_user(email="failing@example.org", password=PASSWORD, now=now())
+        db.session.commit()
     consumer = _run_worker()
 
     def failure_recorded() -> bool:
@@ -91,4 +96,60 @@ def test_a_failing_job_is_retried_and_recorded(queued_app):
         assert _wait_for(failure_recorded)
     finally:
         consumer.stop(graceful=True)
-    assert jobs.huey.scheduled_count() == 1  # the retry, waiting for its delay
+    with queued_app.app_context():
+        mail = db.session.scalar(select(OutgoingMail))
+        # The retry waits in the outbox, for the sweep, with its delay.
+        assert mail.status is MailStatus.PENDING and mail.attempts == 1
+        assert mail.next_attempt_at > now()
+
+
+def test_the_sweep_sends_mail_whose_job_never_reached_the_queue(queued_app, tmp_path):
+    outbox_dir = tmp_path / "outbox"
+    with queued_app.app_context():
+        services.register_user(email="lost@example.org", password=PASSWORD, now=now())
+        db.session.commit()
+        jobs.huey.flush()  # the job is lost; the mail is in the outbox all the same
+        mail = db.session.scalar(select(OutgoingMail))
+        assert mail.status is MailStatus.PENDING
+        created, mail_id = mail.created_at, mail.id
+        db.session.commit()  # SQLite: the worker app's reads hold the write lock
+        assert outbox.sweep(moment=created) == 0  # its own job may still come
+        assert outbox.sweep(moment=created + timedelta(seconds=11)) == 1
+        assert db.session.get(OutgoingMail, mail_id).status is MailStatus.SENT
+    assert len(list(outbox_dir.glob("*.eml"))) == 1
+
+
+def test_a_job_run_whose_worker_died_is_run_again_once_its_lease_expired(queued_app):
+    from tests.factories import make_edition, make_round
+
+    with queued_app.app_context():
+        voting_round = make_round(edition=make_edition())
+        run_id = jobs.compute_round_flags(voting_round.id).id
+        db.session.commit()
+        # A worker takes it, then dies: running, with a lease nobody renews.
+        own = outbox.new_session()
+        claimed = runs.claim(own, run_id, lease_seconds=0)
+        own.close()
+        assert claimed is not None and claimed.attempts == 1
+        jobs.huey.flush()
+        time.sleep(0.01)
+        assert jobs.sweep() == (0, 1)  # queued again
+    consumer = _run_worker()
+
+    def done() -> bool:
+        with queued_app.app_context():
+            found = db.session.get(runs.JobRun, run_id)
+            status = found.status
+            db.session.rollback()
+            return status is runs.RunStatus.DONE
+
+    try:
+        assert _wait_for(done)
+    finally:
+        consumer.stop(graceful=True)
+    with queued_app.app_context():
+        found = db.session.get(runs.JobRun, run_id)
+        assert found.attempts == 2 and found.result == "0 flags"
+        db.session.rollback()
+        # Done once: a stray copy of the job in the queue changes nothing.
+        assert jobs.run_job.call_local(run_id) is None

@@ -16,7 +16,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "prizes"
 # Imports against the order that remain, each with the reason it has not gone yet.
 KNOWN_BACKWARD: set[tuple[str, str]] = {
     ("accounts", "stocktaking"),  # organisation_key, moving to core/text.py
-    ("core", "jobs"),  # core/mail queues its delivery job
     ("contest", "voting"),  # the home page shows the edition's rounds
     ("stocktaking", "nominations"),  # an entry is locked while nominated; the project page
     ("nominations", "review"),  # an assigned expert may open a submitted nomination

@@ -53,6 +53,7 @@ ROUTES = {
     "review.scoring_list": ("/review/score/nomination/", only("expert")),
     "admin.users": ("/admin/users", only("secretariat")),
     "admin.outbox": ("/admin/outbox", only("secretariat")),
+    "admin.jobs": ("/admin/jobs", only("secretariat")),
     "admin.user": ("/admin/users/{user_id}", only("secretariat")),
     "admin.mail_domains": ("/admin/mail-domains", only("secretariat")),
 }

@@ -38,7 +38,7 @@ from prizes.core import proof_of_work
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
-from prizes.core.limits import failed, limiter, setting
+from prizes.core.limits import closed_during_outage, failed, limiter, setting
 from prizes.core.network import keyed_hash, network_hash
 from prizes.core.tokens import InvalidToken
 from prizes.core.unit_of_work import on_refusal, on_refusal_show
@@ -53,6 +53,7 @@ CHECK_MAIL = "accounts/check_mail.html"
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(setting("LIMIT_REGISTER"), methods=["POST"])
+@closed_during_outage
 def register() -> ResponseReturnValue:
     form = RegisterForm()
     if not form.is_submitted():
@@ -107,6 +108,7 @@ def unverified() -> ResponseReturnValue:
 @bp.route("/verify/resend", methods=["POST"])
 @limiter.limit(setting("LIMIT_MAIL_ADDRESS"))
 @limiter.limit(setting("LIMIT_MAIL_ACCOUNT"), key_func=email_key)
+@closed_during_outage
 def resend_verification() -> ResponseReturnValue:
     form = EmailForm()
     if not form.validate_on_submit():
@@ -256,6 +258,7 @@ def logout() -> ResponseReturnValue:
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(setting("LIMIT_MAIL_ADDRESS"), methods=["POST"])
 @limiter.limit(setting("LIMIT_MAIL_ACCOUNT"), key_func=email_key, methods=["POST"])
+@closed_during_outage
 def forgot_password() -> ResponseReturnValue:
     form = EmailForm()
     if form.validate_on_submit():

@@ -89,8 +89,7 @@ def request_export(kind: str) -> ResponseReturnValue:
         export = services.request_export(
             ExportKind.NOMINATIONS, edition=edition, by=signed_in_user(), now=now()
         )
-    db.session.commit()
-    run_export(export.id)  # after the commit, so that the worker finds the export
+    run_export(export.id)  # recorded with the export; queued once the request commits
     flash(_("The export is queued; it appears below when it is ready."), "success")
     return redirect(url_for("exports.index"))
 

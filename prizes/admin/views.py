@@ -1,4 +1,4 @@
-"""The secretariat's screens: overview, accounts and roles, and the offline outbox."""
+"""The secretariat's screens: overview, accounts and roles, the outbox and the jobs."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from prizes.accounts.models import BlockedMailDomain, Role, User
 from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.accounts.queries import count_users, list_blocked_domains, users_matching
 from prizes.admin.forms import MANAGED_ROLES, BlockedDomainForm, RoleChangeForm, UserSearchForm
+from prizes.core import outbox as mail_outbox
+from prizes.core import runs as job_runs
 from prizes.core.clock import now
 from prizes.core.forms import form_page
-from prizes.core.mail import read_outbox
+from prizes.core.mail import MailStatus, read_outbox
 from prizes.core.pagination import paginate
 from prizes.core.params import int_arg
 from prizes.core.unit_of_work import on_refusal_show
@@ -93,11 +95,24 @@ def change_status(user_id: int) -> ResponseReturnValue:
 
 @bp.route("/outbox")
 def outbox() -> ResponseReturnValue:
-    """The offline mailbox of the demo; with a mail server configured there is none (its
-    messages hold other people's sign-in links)."""
-    if current_app.config.get("MAIL_URL"):
-        abort(404)
-    return render_template("admin/outbox.html", messages=read_outbox())
+    """Every mail's state (waiting, sent, unconfirmed, failed), and without a mail server the
+    demo's offline mailbox. With a mail server no message is shown: they hold other
+    people's sign-in links (and a sent mail's body is erased anyway)."""
+    offline = not current_app.config.get("MAIL_URL")
+    return render_template(
+        "admin/outbox.html",
+        counts=mail_outbox.counts(db.session),
+        mails=mail_outbox.recent(db.session),
+        messages=read_outbox() if offline else [],
+        offline=offline,
+        statuses=list(MailStatus),
+    )
+
+
+@bp.route("/jobs")
+def jobs() -> ResponseReturnValue:
+    """The jobs that matter (fraud checks, exports) and how far each got, on any host."""
+    return render_template("admin/jobs.html", runs=job_runs.recent(db.session))
 
 
 @bp.route("/mail-domains", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from prizes.accounts.models import Role
 from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.admin.forms import ProofOfWorkForm, RoundSetupForm
 from prizes.contest.models import Edition
+from prizes.core import runs as job_runs
 from prizes.core.clock import now
 from prizes.core.forms import form_page
 from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
@@ -137,14 +138,18 @@ def flags(round_id: int) -> ResponseReturnValue:
         voting_round=voting_round,
         flags=queries.list_flags(voting_round.id),
         form=InvalidateForm(),
+        last_run=job_runs.latest(db.session, "fraud_checks", voting_round.id),
     )
 
 
 @bp.route("/<int:round_id>/flags/compute", methods=["POST"])
 def compute_flags(round_id: int) -> ResponseReturnValue:
     voting_round = queries.get_round(round_id) or abort(404)
-    compute_round_flags(voting_round.id)  # minutes on millions of votes: the worker does it
-    flash(_("The checks are running; the flags appear here as they are found."), "success")
+    compute_round_flags(voting_round.id)  # recorded now; minutes of work for the worker
+    flash(
+        _("The checks are queued; their state shows here and the flags appear when found."),
+        "success",
+    )
     return redirect(url_for("rounds.flags", round_id=round_id))
 
 

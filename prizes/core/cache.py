@@ -14,9 +14,10 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from prizes.core.redis_client import cache_breaker, client
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -24,46 +25,52 @@ PREFIX = "prizes:cache"
 
 
 def _client() -> Any | None:
-    url = current_app.config.get("REDIS_URL")
-    if not url:
+    """Redis for the cache, or None: not configured, or failed a moment ago (the breaker
+    keeps a hung Redis from costing every read its timeout)."""
+    if cache_breaker.is_open():
         return None
-    clients = current_app.extensions.setdefault("prizes.cache", {})
-    if url not in clients:
-        import redis
-
-        clients[url] = redis.Redis.from_url(url, socket_timeout=1)
-    return clients[url]
+    return client("cache")
 
 
 def cached(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) -> T:
-    """``compute()``'s JSON-able result, from the cache when this scope has not changed."""
-    client = _client()
-    if client is None:
+    """``compute()``'s JSON-able result, from the cache when this scope has not changed.
+
+    Redis down, refusing or hung: the value is computed, as without a cache (the page
+    costs the timeout once, then nothing while the breaker is open)."""
+    redis_client = _client()
+    if redis_client is None:
         return compute()
     try:
-        version = int(client.get(f"{PREFIX}:v:{scope}") or 0)
+        version = int(redis_client.get(f"{PREFIX}:v:{scope}") or 0)
         entry = f"{PREFIX}:{scope}:{version}:{key}"
-        hit = client.get(entry)
-        if hit is not None:
-            return json.loads(hit)  # type: ignore[no-any-return]
-        value = compute()
-        client.set(entry, json.dumps(value), ex=ttl)
-        return value
-    except Exception:  # a cache that is down must not take the page down
-        log.exception("cache unavailable for %s", scope)
+        hit = redis_client.get(entry)
+    except Exception as error:  # a cache that is down must not take the page down
+        cache_breaker.failed(error)
         return compute()
+    if hit is not None:
+        return json.loads(hit)  # type: ignore[no-any-return]
+    value = compute()
+    try:
+        redis_client.set(entry, json.dumps(value), ex=ttl)
+    except Exception as error:
+        cache_breaker.failed(error)
+    return value
 
 
 def bump(*scopes: str) -> None:
-    """The data behind ``scopes`` changed: every cached read of them is now stale."""
-    client = _client()
-    if client is None:
+    """The data behind ``scopes`` changed: every cached read of them is now stale.
+
+    Skipped while the breaker is open: a bump that is lost leaves entries from before
+    the outage that expire within their ttl (300 s at most), the cost of an outage."""
+    redis_client = _client()
+    if redis_client is None:
         return
     try:
         for scope in scopes:
-            client.incr(f"{PREFIX}:v:{scope}")
-    except Exception:
-        log.exception("cache unavailable: could not invalidate %s", scopes)
+            redis_client.incr(f"{PREFIX}:v:{scope}")
+    except Exception as error:
+        cache_breaker.failed(error)
+        log.error("cache unavailable: could not invalidate %s", scopes)
 
 
 _PENDING = "prizes.pending_cache_bumps"

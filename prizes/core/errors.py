@@ -109,8 +109,29 @@ def _http_error(error: HTTPException) -> tuple[str, int] | Response:
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
+    if isinstance(error, ServiceUnavailable):
+        return _service_unavailable(error)
     description = error.description if code in (400, 403, 413, 422) and _is_custom(error) else None
     return render_error_page(code, description)
+
+
+def _service_unavailable(error: ServiceUnavailable) -> Response:
+    """A 503 raised on purpose (a dependency is down): its message, Retry-After, no-store."""
+    message = (
+        error.description
+        if _is_custom(error)
+        else str(_l("The site is temporarily unavailable. Please try again in a few moments."))
+    )
+    if wants_json():
+        response = jsonify(error="unavailable", message=message)
+    else:
+        page, _code = render_error_page(ServiceUnavailable.code, message)
+        response = Response(page, mimetype="text/html")
+    response.status_code = ServiceUnavailable.code
+    retry_after = getattr(error, "retry_after", None) or RETRY_AFTER_SECONDS
+    response.headers["Retry-After"] = str(retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _is_custom(error: HTTPException) -> bool:

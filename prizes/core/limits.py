@@ -8,11 +8,22 @@ them without a release.
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
+import time
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
+from werkzeug.exceptions import ServiceUnavailable
+
+from prizes.core.redis_client import connection_options
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_LIMITS = {
     "LIMIT_REGISTER": "5 per minute; 30 per hour",
@@ -55,4 +66,78 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(name, os.environ.get(f"PRIZES_{name}", value))
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "prizes")
+    configure_redis_outage(app)
     limiter.init_app(app)
+
+
+# --- Redis out of reach (docs/security.md, "Rate limits while Redis is down") -------------
+
+OUTAGE_RETRY_AFTER = 60
+_outage = {"requests": 0, "logged_at": 0.0}
+
+
+def configure_redis_outage(app: Flask) -> None:
+    """What the limits do when their Redis refuses or hangs: never a 500.
+
+    Short explicit timeouts and no retries (a hung Redis costs one request 0.3 s, then
+    nothing: Flask-Limiter marks the storage dead and checks it again with a growing
+    pause); every limit is then counted in this process's memory (Flask-Limiter's in-memory
+    fallback), so sign-in, two-factor, vote and receipt-check limits hold per process instead
+    of vanishing; errors left over (a deduction after the response) are swallowed and
+    logged. The routes that mail someone else's address (registration, resending a
+    verification, a password reset) refuse instead, with a 503 (``closed_during_outage``).
+    """
+    if str(app.config["RATELIMIT_STORAGE_URI"]).startswith(("redis", "rediss", "unix")):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", connection_options(app))
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+
+    @app.after_request
+    def _count_fallback(response: Response) -> Response:
+        if storage_is_down():
+            _outage["requests"] += 1  # the metric, shown by /readyz
+            if time.monotonic() - _outage["logged_at"] > 60:  # a line a minute, not a flood
+                _outage["logged_at"] = time.monotonic()
+                log.warning(
+                    "rate limits counted in this process's memory: their Redis is unavailable "
+                    "(%d requests so far)",
+                    _outage["requests"],
+                )
+        return response
+
+
+def storage_is_down() -> bool:
+    """True while Flask-Limiter counts in memory because its storage failed.
+
+    Flask-Limiter keeps this as ``_storage_dead`` (4.x); ``tests/test_redis_outage.py``
+    fails if a release renames it."""
+    return bool(getattr(limiter, "_storage_dead", False))
+
+
+def fallback_requests() -> int:
+    """How many requests this process limited in memory (a metric for /readyz)."""
+    return int(_outage["requests"])
+
+
+UNAVAILABLE_WHILE_LIMITS_DOWN = _l(
+    "This request sends mail, and its safety limits are unavailable for a moment. "
+    "Please try again in a minute."
+)
+
+
+def closed_during_outage(view: F) -> F:
+    """A POST to ``view`` answers 503 with Retry-After while the limits' storage is down.
+
+    For limits that must not loosen: counted per process, they would let a script mail a
+    victim's address many times over. Put it under the ``@limiter.limit`` lines, so that
+    the limiter has met the outage first."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST" and storage_is_down():
+            raise ServiceUnavailable(
+                str(UNAVAILABLE_WHILE_LIMITS_DOWN), retry_after=OUTAGE_RETRY_AFTER
+            )
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from prizes.accounts import services as accounts
 from prizes.accounts.models import Role, User
 from prizes.contest.models import Category, Edition
+from prizes.core import mail
 from prizes.core.clock import geneva_deadline, now
 from prizes.core.vocabulary import SDG_NAMES, StakeholderType
 from prizes.db import db
@@ -213,7 +214,7 @@ def _make_accounts(moment: datetime) -> dict[str, str]:
             accounts.grant_role(user, role, by=None)
         logins[email] = password
     # The sign-up mails of demo accounts would only clutter the outbox.
-    db.session.info.pop("prizes.pending_mail", None)
+    mail.discard_pending(db.session)
     return logins
 
 

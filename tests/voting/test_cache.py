@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 import redis
@@ -91,3 +92,27 @@ def test_a_cache_that_is_down_does_not_take_the_page_down(app, db, contest, monk
     _vote(contest)
     db.commit()
     assert sum(queries.tally(contest.voting_round)[contest.category_id(4)].values()) == 1
+
+
+def test_a_hung_cache_costs_one_short_timeout_then_nothing(app, db, contest, monkeypatch):
+    """A Redis that accepts and never answers: the first read waits the socket timeout
+    (0.3 s), the breaker then leaves Redis alone, and every read is computed meanwhile."""
+    from prizes.core.redis_client import cache_breaker
+    from tests.test_redis_outage import HungRedis
+
+    hung = HungRedis()
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{hung.port}/0")
+    monkeypatch.setitem(app.extensions, "prizes.redis", {})
+    cache_breaker.closed()
+    try:
+        _vote(contest)
+        db.commit()
+        started = time.monotonic()
+        for _ in range(5):
+            assert sum(queries.tally(contest.voting_round)[contest.category_id(4)].values()) == 1
+        first_five = time.monotonic() - started
+        assert cache_breaker.is_open()
+        assert first_five < 1.5, first_five  # one timeout (0.3 s), not five, nor 5 s
+    finally:
+        cache_breaker.closed()
+        hung.close()
