@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import groupby, pairwise
 from typing import Any
 
@@ -48,6 +48,7 @@ FRAUD_DEFAULTS: dict[str, int | float] = {
     "FLAG_BALLOT_MIN_ACCOUNTS": 5,
     "FLAG_BALLOT_MIN_CATEGORIES": 4,
     "FLAG_BALLOT_ALPHA": 0.001,
+    "FLAG_BALLOT_WINDOW_MINUTES": 60,
 }
 # Evidence lists are capped so that one flag stays a readable, bounded JSON document.
 MAX_EVIDENCE_IDS = 1000
@@ -342,19 +343,19 @@ def find_matching_ballots(voting_round: VotingRound) -> list[Finding]:
         totals[category_id] += count
     shares = {nomination: count / totals[category] for category, nomination, count in counted}
     rows = db.session.execute(
-        select(Vote.voter_id, Vote.nomination_id).where(valid).order_by(Vote.voter_id),
+        select(Vote.voter_id, Vote.nomination_id, Vote.cast_at)
+        .where(valid)
+        .order_by(Vote.voter_id),
         execution_options={"yield_per": CHUNK},
     )
-    ballots = (
-        (voter_id, [row.nomination_id for row in group])
-        for voter_id, group in groupby(rows, key=lambda row: row.voter_id)
-    )
     clusters = find_clusters(
-        ballots,
+        _ballots(rows),
         shares,
+        {nomination: category for category, nomination, _count in counted},
         min_accounts=int(setting("FLAG_BALLOT_MIN_ACCOUNTS")),
         min_choices=int(setting("FLAG_BALLOT_MIN_CATEGORIES")),
         alpha=float(setting("FLAG_BALLOT_ALPHA")),
+        window_seconds=60.0 * float(setting("FLAG_BALLOT_WINDOW_MINUTES")) or None,
     )
     if not clusters:
         return []
@@ -379,6 +380,7 @@ def find_matching_ballots(voting_round: VotingRound) -> list[Finding]:
                 nomination_ids=cluster.choices,
                 category_count=len(cluster.choices),
                 key_accounts=cluster.key_accounts,
+                differences_allowed=cluster.differences_allowed,
                 expected_accounts=float(f"{cluster.expected_accounts:.3g}"),
                 log10_probability=round(cluster.log10_probability, 2),
                 log10_adjusted_probability=round(cluster.log10_adjusted, 2),
@@ -388,6 +390,7 @@ def find_matching_ballots(voting_round: VotingRound) -> list[Finding]:
                 same_order_accounts=orders.most_common(1)[0][1],
                 registered_first_at=registered[0].isoformat(),
                 registered_last_at=registered[-1].isoformat(),
+                **_compared_window(cluster.window),
             )
         )
     return findings
@@ -462,6 +465,22 @@ def _votes_by_voter(voting_round: VotingRound, voter_ids: Iterable[int]) -> dict
         for voter_id, vote_id in rows:
             votes[voter_id].append(vote_id)
     return votes
+
+
+def _ballots(rows: Iterable[Any]) -> Iterator[tuple[int, list[int], float]]:
+    """Each voter's choices and first vote time (seconds), from vote rows sorted by voter."""
+    for voter_id, group in groupby(rows, key=lambda row: row.voter_id):
+        votes = list(group)
+        first = min(vote.cast_at for vote in votes)
+        yield voter_id, [vote.nomination_id for vote in votes], first.timestamp()
+
+
+def _compared_window(window: tuple[float, float] | None) -> dict[str, str]:
+    """When the voters compared began voting, if the test compared a window of the round."""
+    if window is None:
+        return {}
+    start, end = (datetime.fromtimestamp(moment, UTC).isoformat() for moment in window)
+    return {"compared_from": start, "compared_until": end}
 
 
 def _ballots_of(voting_round: VotingRound, voter_ids: Iterable[int]) -> dict[int, list[Any]]:
