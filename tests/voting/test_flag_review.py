@@ -100,3 +100,22 @@ def test_the_checks_run_from_the_command_line(runner, db, contest):
     result = runner.invoke(args=["compute-flags", str(contest.voting_round.id)])
     assert result.exit_code == 0 and "1 flags (1 open)" in result.output
     assert runner.invoke(args=["compute-flags", "999999"]).exit_code != 0
+
+
+def test_an_actioned_flag_cannot_be_dismissed_or_actioned_again(client, db, contest, login_as):
+    _burst(db, contest)
+    login_as("secretariat")
+    round_id = contest.voting_round.id
+    client.post_form(f"/admin/rounds/{round_id}/flags/compute")
+    flag = db.scalar(select(SuspicionFlag))
+    client.post_form(f"/admin/rounds/flags/{flag.id}/action", {"reason": "Scripted burst"})
+
+    for decision, data in (("dismiss", {}), ("action", {"reason": "Again"})):
+        refused = client.post_form(f"/admin/rounds/flags/{flag.id}/{decision}", data)
+        assert refused.status_code == 302
+        page = client.get(refused.location).get_data(as_text=True)
+        assert "This flag was actioned already" in page
+    db.refresh(flag)
+    assert flag.status == FlagStatus.ACTIONED
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action.like("flag.%"))).all()
+    assert [event.action for event in events] == ["flag.actioned"]
