@@ -28,6 +28,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -184,12 +185,12 @@ class Rates:
         return self.campaign_flagged / self.campaign if self.campaign else 0.0
 
 
-def measure(round_: SimulatedRound, **settings: float) -> Rates:
+def measure(round_: SimulatedRound, **settings: Any) -> Rates:
     """Run the check's statistics on the round and count who was flagged."""
     started = time.perf_counter()
     categories = {p: c for c, projects in enumerate(round_.projects) for p in projects}
     ballots = ((v, ballot, round_.first_votes[v]) for v, ballot in round_.ballots.items())
-    clusters = find_clusters(ballots, shares_of(round_), categories, **settings)  # type: ignore[arg-type]
+    clusters = find_clusters(ballots, shares_of(round_), categories, **settings)
     seconds = time.perf_counter() - started
     flagged = {voter for cluster in clusters for voter in cluster.voter_ids}
     return Rates(
@@ -202,6 +203,17 @@ def measure(round_: SimulatedRound, **settings: float) -> Rates:
         clusters=len(clusters),
         seconds=seconds,
     )
+
+
+def _memory(field: str) -> float:
+    """This process's resident memory (VmRSS) or its peak so far (VmHWM), in MiB (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -227,13 +239,15 @@ def main() -> None:
             supporters=args.supporters,
         )
         votes = sum(len(ballot) for ballot in round_.ballots.values())
+        before = _memory("VmRSS")
         rates = measure(round_)
         print(
             f"seed {args.seed + offset}: {args.voters} organic voters, {votes} votes: "
             f"{rates.organic_flagged} organic flagged ({rates.false_positive_rate:.3%}), "
             f"campaign {rates.campaign_flagged}/{rates.campaign}, "
             f"supporters {rates.supporters_flagged}/{rates.supporters}, "
-            f"{rates.clusters} clusters, {rates.seconds:.1f} s"
+            f"{rates.clusters} clusters, {rates.seconds:.1f} s; memory {before:.0f} MiB with "
+            f"the simulated round, peak {_memory('VmHWM'):.0f} MiB"
         )
         for name in ("organic_flagged", "organic", "campaign_flagged", "campaign"):
             setattr(totals, name, getattr(totals, name) + getattr(rates, name))

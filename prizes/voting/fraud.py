@@ -96,16 +96,13 @@ def compute_flags(voting_round: VotingRound, *, now: datetime) -> list[Suspicion
     created, reopened, followed = 0, [], []
     for finding in findings:
         key, evidence = (finding.kind, finding.subject), finding.evidence()
-        flag = current.get(key)
+        flag, follows = current.get(key), None
         if flag is not None and flag.status == FlagStatus.ACTIONED:
             if not _has_unactioned_votes(flag, evidence):
                 flags[key] = flag  # the decision and the evidence it was taken on stand
                 continue
             followed.append(flag.id)
-            flag = None  # new evidence: a new flag, following the actioned one
-            follows = current[key]
-        else:
-            follows = None
+            flag, follows = None, flag  # new evidence: a new flag, following the actioned one
         if flag is None:
             flag = current[key] = SuspicionFlag(
                 round_id=voting_round.id,
