@@ -6,17 +6,19 @@ voters hold the same choices? For a set of choices K (nomination ids, one per ca
 chance that one other voter holds all of them is at most q = the product of their shares (at
 most, because a voter may also skip a category). Among the N - 1 other voters the number who
 hold K is then at most Binomial(N - 1, q), so seeing k - 1 or more of them has probability
-p = P(Binomial(N - 1, q) >= k - 1). Every voter is tested on several sets of choices (its
-whole ballot, and its ballot less one choice, which finds near-identical ballots), so p is
-multiplied by the number of tests made in the round (Bonferroni): a group is flagged only
-when that corrected probability is below ``alpha``. Under independent voting, the chance that
-a round raises any such flag at all is then below ``alpha``.
+p = P(Binomial(N - 1, q) >= k - 1). Each voter is tested on sets taken from its own ballot
+(the whole ballot; the ballot less one choice; and, for long ballots, all its choices but
+any two), over the whole round and among the voters who began voting in the same window of
+time, so p is multiplied by the number of tests made in the round (Bonferroni): a group is
+flagged only when that corrected probability is below ``alpha``. Under independent voting,
+the chance that a round raises any flag at all is then below ``alpha``.
 
-The voters are never compared pair by pair. Each voter's sets of choices (its "keys") are
-counted in a hash table, in as many passes as keep that table below ``max_keys_per_pass``
-entries; a ballot is held as a few bytes (its choices' ranks), so memory grows with the
-voters, not with the pairs, and is bounded per pass. This module reads no database: the
-fraud checks give it the ballots, and the bench feeds it simulated ones.
+The voters are never compared all pairs with all pairs. The sets of choices are counted in a
+hash table, in as many passes as keep it below ``max_keys_per_pass`` entries; near-copies are
+looked for only among voters who share one whole band of categories. A ballot is held as a
+few bytes (its choices' ranks), so memory grows with the voters, not with the pairs. This
+module reads no database: the fraud checks give it the ballots, and the bench feeds it
+simulated ones.
 """
 
 from __future__ import annotations
@@ -168,6 +170,7 @@ def find_clusters(
         return []
     bands = _bands(order, categories)
     near_size = max(min_choices + 2, max(bands[1]) + 3)
+    groups: list[tuple[list[int], tuple[float, float] | None]]
     groups = [(list(range(len(store.ballots))), None)]
     if window_seconds:
         groups += _windows(store.first_votes, window_seconds, min_accounts)
