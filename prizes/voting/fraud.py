@@ -304,11 +304,11 @@ def find_machine_cadence(voting_round: VotingRound) -> list[Finding]:
     findings = []
     for voter_id, group in groupby(rows, key=lambda row: row.voter_id):
         votes = list(group)
-        gaps = [(b.cast_at - a.cast_at).total_seconds() for a, b in pairwise(votes)]
-        mean = math.fsum(gaps) / len(gaps)
+        between = [(b.cast_at - a.cast_at).total_seconds() for a, b in pairwise(votes)]
+        average = math.fsum(between) / len(between)
         # Population standard deviation, in floats (statistics.pstdev is exact but slow).
-        spread = math.sqrt(math.fsum((gap - mean) ** 2 for gap in gaps) / len(gaps))
-        if mean <= 0 or (cv := spread / mean) >= max_cv:
+        spread = math.sqrt(math.fsum((gap - average) ** 2 for gap in between) / len(between))
+        if average <= 0 or (cv := spread / average) >= max_cv:
             continue
         findings.append(
             _vote_finding(
@@ -316,8 +316,8 @@ def find_machine_cadence(voting_round: VotingRound) -> list[Finding]:
                 f"voter:{voter_id}",
                 votes,
                 voter_id=voter_id,
-                gaps_seconds=[round(gap, 3) for gap in gaps],
-                mean_seconds=round(mean, 3),
+                gaps_seconds=[round(gap, 3) for gap in between],
+                mean_seconds=round(average, 3),
                 cv=round(cv, 4),
             )
         )
@@ -439,7 +439,7 @@ def _epoch_seconds(column: Any) -> ColumnElement[float]:
     return cast(func.extract("epoch", column), Float)
 
 
-def _vote_finding(kind: str, subject: str, votes: Sequence[Any], **details: Any) -> Finding:
+def _vote_finding(kind: FlagKind, subject: str, votes: Sequence[Any], **details: Any) -> Finding:
     """A finding on these vote rows (sorted by time): when they were cast, and by whom."""
     span = {
         "first_vote_at": votes[0].cast_at.isoformat(),
