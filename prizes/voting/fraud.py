@@ -328,7 +328,7 @@ def find_matching_ballots(voting_round: VotingRound) -> list[Finding]:
     """Accounts whose ballots coincide far beyond chance given each category's vote shares:
     a campaign voting a preset list, however many networks and accounts it spreads over.
     The statistics are in prizes.voting.coincidence; here the round's ballots are read
-    (two columns, streamed by voter) and the clusters get their evidence."""
+    (three columns, streamed by voter) and the clusters get their evidence."""
     valid = _valid_in(voting_round)
     counted = db.session.execute(
         select(Vote.category_id, Vote.nomination_id, func.count())
