@@ -32,7 +32,7 @@ from prizes.review.models import (
 )
 from prizes.review.scoring import CriterionScore, save_scores
 from prizes.stocktaking.models import EntryStatus, StocktakingEntry
-from prizes.voting.models import SuspicionFlag, Vote, VotingRound
+from prizes.voting.models import FlagKind, SuspicionFlag, Vote, VotingRound
 from tests.factories import get_category, make_edition, make_entry, make_nomination, make_round
 from tests.factories import make_user as _make_user
 
@@ -178,7 +178,7 @@ def seed_contest() -> Seeded:
     db.session.flush()
     flag = SuspicionFlag(
         round_id=voting_round.id,
-        kind="burst",
+        kind=FlagKind.NETWORK_BURST,
         subject="a" * 64,
         evidence={"vote_ids": [other_vote.id]},
         vote_count=1,

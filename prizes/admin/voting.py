@@ -157,6 +157,7 @@ def compute_flags(round_id: int) -> ResponseReturnValue:
 def decide_flag(flag_id: int, decision: str) -> ResponseReturnValue:
     flag = db.session.get(SuspicionFlag, flag_id) or abort(404)
     form = InvalidateForm()
+    on_refusal_go_to(url_for("rounds.flags", round_id=flag.round_id))
     if decision == "dismiss":
         rounds.dismiss_flag(flag, by=signed_in_user(), now=now())
         flash(_("The flag is dismissed."), "success")

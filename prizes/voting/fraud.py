@@ -8,27 +8,33 @@ HAVING) and read only the columns they need, never Vote objects.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import groupby, pairwise
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Float, and_, cast, func, select
+from sqlalchemy.orm import aliased
 
 from prizes.accounts.models import LoginEvent, User
 from prizes.core import audit
 from prizes.db import db
-from prizes.voting.models import FlagStatus, SuspicionFlag, Vote, VoteStatus, VotingRound
+from prizes.voting.coincidence import find_clusters
+from prizes.voting.models import (
+    FlagKind,
+    FlagStatus,
+    SuspicionFlag,
+    Vote,
+    VoteStatus,
+    VotingRound,
+)
 
-NETWORK_BURST = "network_burst"
-BULK_LOGINS = "bulk_logins"
-FRESH_SINGLE_PROJECT = "fresh_single_project"
-MACHINE_CADENCE = "machine_cadence"
-KINDS = (NETWORK_BURST, BULK_LOGINS, FRESH_SINGLE_PROJECT, MACHINE_CADENCE)
+KINDS = tuple(FlagKind)
 
 FRAUD_DEFAULTS: dict[str, int | float] = {
     "FLAG_BURST_VOTES": 20,
@@ -39,6 +45,10 @@ FRAUD_DEFAULTS: dict[str, int | float] = {
     "FLAG_FRESH_ACCOUNTS": 15,
     "FLAG_CADENCE_MIN_VOTES": 6,
     "FLAG_CADENCE_MAX_CV": 0.1,
+    "FLAG_BALLOT_MIN_ACCOUNTS": 5,
+    "FLAG_BALLOT_MIN_CATEGORIES": 4,
+    "FLAG_BALLOT_ALPHA": 0.001,
+    "FLAG_BALLOT_WINDOW_MINUTES": 60,
 }
 # Evidence lists are capped so that one flag stays a readable, bounded JSON document.
 MAX_EVIDENCE_IDS = 1000
@@ -52,7 +62,7 @@ CHUNK = 5000
 class Finding:
     """One suspicious pattern before it is stored: the votes it concerns and its evidence."""
 
-    kind: str
+    kind: FlagKind
     subject: str
     vote_ids: list[int]
     details: dict[str, Any]
@@ -68,36 +78,44 @@ class Finding:
 def compute_flags(voting_round: VotingRound, *, now: datetime) -> list[SuspicionFlag]:
     """Run every check on the round's valid votes and store what they find.
 
-    Side effects: adds or updates SuspicionFlag rows (one per round, kind and subject) and
-    flushes; a flag found again keeps its created_at and status, except that a dismissed or
-    actioned flag reopens when new votes joined it; writes one "voting.flags_computed" audit event.
-    Flags not found again are left as they are. Never commits.
+    Side effects: adds or updates SuspicionFlag rows and flushes. A pattern (kind, subject)
+    found again updates its current flag, which keeps its created_at and status, except that
+    a dismissed flag that new votes joined reopens. An actioned flag is never reopened nor
+    rewritten: new votes in its pattern make a new open flag that follows it. Flags not found
+    again are left as they are. Writes one "voting.flags_computed" audit event. Never commits.
     """
     findings = [
         *find_network_bursts(voting_round),
         *find_bulk_logins(voting_round),
         *find_fresh_single_project(voting_round),
         *find_machine_cadence(voting_round),
+        *find_matching_ballots(voting_round),
     ]
-    query = select(SuspicionFlag).where(SuspicionFlag.round_id == voting_round.id)
-    existing = {(flag.kind, flag.subject): flag for flag in db.session.scalars(query)}
+    current = _current_flags(voting_round)
     flags: dict[tuple[str, str], SuspicionFlag] = {}
-    created, reopened = 0, []
+    created, reopened, followed = 0, [], []
     for finding in findings:
         key, evidence = (finding.kind, finding.subject), finding.evidence()
-        flag = existing.get(key)
+        flag, follows = current.get(key), None
+        if flag is not None and flag.status == FlagStatus.ACTIONED:
+            if not _has_unactioned_votes(flag, evidence):
+                flags[key] = flag  # the decision and the evidence it was taken on stand
+                continue
+            followed.append(flag.id)
+            flag, follows = None, flag  # new evidence: a new flag, following the actioned one
         if flag is None:
-            flag = existing[key] = SuspicionFlag(
+            flag = current[key] = SuspicionFlag(
                 round_id=voting_round.id,
                 kind=finding.kind,
                 subject=finding.subject,
                 status=FlagStatus.OPEN,
                 created_at=now,
+                follows=follows,
             )
             db.session.add(flag)
             created += 1
-        elif flag.status != FlagStatus.OPEN and _has_new_votes(flag, evidence):
-            # A dismissed or actioned pattern that goes on is the secretariat's again.
+        elif flag.status == FlagStatus.DISMISSED and _has_new_votes(flag, evidence):
+            # A dismissed pattern that goes on is the secretariat's again.
             flag.status = FlagStatus.OPEN
             flag.reviewed_at = flag.reviewed_by_id = None
             reopened.append(flag.id)
@@ -109,12 +127,24 @@ def compute_flags(voting_round: VotingRound, *, now: datetime) -> list[Suspicion
         "voting.flags_computed",
         actor=None,
         target=voting_round,
-        counts={kind: counts[kind] for kind in KINDS},
+        counts={str(kind): counts[kind] for kind in KINDS},
         created=created,
         reopened=reopened,
+        followed_up=followed,
     )
     db.session.flush()
     return list(flags.values())
+
+
+def _current_flags(voting_round: VotingRound) -> dict[tuple[str, str], SuspicionFlag]:
+    """Each pattern's latest flag: the one no later flag follows."""
+    later = aliased(SuspicionFlag)
+    query = (
+        select(SuspicionFlag)
+        .outerjoin(later, later.follows_id == SuspicionFlag.id)
+        .where(SuspicionFlag.round_id == voting_round.id, later.id.is_(None))
+    )
+    return {(flag.kind, flag.subject): flag for flag in db.session.scalars(query)}
 
 
 def find_network_bursts(voting_round: VotingRound) -> list[Finding]:
@@ -144,7 +174,7 @@ def find_network_bursts(voting_round: VotingRound) -> list[Finding]:
         if marked:
             findings.append(
                 _vote_finding(
-                    NETWORK_BURST,
+                    FlagKind.NETWORK_BURST,
                     f"{nomination_id}:{network[:HASH_PREFIX]}",
                     [votes[i] for i in marked],
                     nomination_id=nomination_id,
@@ -200,7 +230,7 @@ def find_bulk_logins(voting_round: VotingRound) -> list[Finding]:
         }
         vote_ids = [vote_id for user in users for vote_id in votes_of.get(user, ())]
         findings.append(
-            Finding(BULK_LOGINS, f"{basis}:{hash_value[:HASH_PREFIX]}", vote_ids, details)
+            Finding(FlagKind.BULK_LOGINS, f"{basis}:{hash_value[:HASH_PREFIX]}", vote_ids, details)
         )
     return findings
 
@@ -227,7 +257,7 @@ def find_fresh_single_project(voting_round: VotingRound) -> list[Finding]:
             by_nomination[row.nomination_id].append(row)
     return [
         _vote_finding(
-            FRESH_SINGLE_PROJECT,
+            FlagKind.FRESH_SINGLE_PROJECT,
             str(nomination_id),
             sorted(votes, key=lambda vote: (vote.cast_at, vote.id)),
             nomination_id=nomination_id,
@@ -274,21 +304,90 @@ def find_machine_cadence(voting_round: VotingRound) -> list[Finding]:
     findings = []
     for voter_id, group in groupby(rows, key=lambda row: row.voter_id):
         votes = list(group)
-        gaps = [(b.cast_at - a.cast_at).total_seconds() for a, b in pairwise(votes)]
-        mean = math.fsum(gaps) / len(gaps)
+        between = [(b.cast_at - a.cast_at).total_seconds() for a, b in pairwise(votes)]
+        average = math.fsum(between) / len(between)
         # Population standard deviation, in floats (statistics.pstdev is exact but slow).
-        spread = math.sqrt(math.fsum((gap - mean) ** 2 for gap in gaps) / len(gaps))
-        if mean <= 0 or (cv := spread / mean) >= max_cv:
+        spread = math.sqrt(math.fsum((gap - average) ** 2 for gap in between) / len(between))
+        if average <= 0 or (cv := spread / average) >= max_cv:
             continue
         findings.append(
             _vote_finding(
-                MACHINE_CADENCE,
+                FlagKind.MACHINE_CADENCE,
                 f"voter:{voter_id}",
                 votes,
                 voter_id=voter_id,
-                gaps_seconds=[round(gap, 3) for gap in gaps],
-                mean_seconds=round(mean, 3),
+                gaps_seconds=[round(gap, 3) for gap in between],
+                mean_seconds=round(average, 3),
                 cv=round(cv, 4),
+            )
+        )
+    return findings
+
+
+def find_matching_ballots(voting_round: VotingRound) -> list[Finding]:
+    """Accounts whose ballots coincide far beyond chance given each category's vote shares:
+    a campaign voting a preset list, however many networks and accounts it spreads over.
+    The statistics are in prizes.voting.coincidence; here the round's ballots are read
+    (three columns, streamed by voter) and the clusters get their evidence."""
+    valid = _valid_in(voting_round)
+    counted = db.session.execute(
+        select(Vote.category_id, Vote.nomination_id, func.count())
+        .where(valid)
+        .group_by(Vote.category_id, Vote.nomination_id)
+    ).all()
+    totals: Counter[int] = Counter()
+    for category_id, _nomination_id, count in counted:
+        totals[category_id] += count
+    shares = {nomination: count / totals[category] for category, nomination, count in counted}
+    rows = db.session.execute(
+        select(Vote.voter_id, Vote.nomination_id, Vote.cast_at)
+        .where(valid)
+        .order_by(Vote.voter_id),
+        execution_options={"yield_per": CHUNK},
+    )
+    clusters = find_clusters(
+        _ballots(rows),
+        shares,
+        {nomination: category for category, nomination, _count in counted},
+        min_accounts=int(setting("FLAG_BALLOT_MIN_ACCOUNTS")),
+        min_choices=int(setting("FLAG_BALLOT_MIN_CATEGORIES")),
+        alpha=float(setting("FLAG_BALLOT_ALPHA")),
+        window_seconds=60.0 * float(setting("FLAG_BALLOT_WINDOW_MINUTES")) or None,
+    )
+    if not clusters:
+        return []
+    votes_of = _ballots_of(voting_round, {voter for c in clusters for voter in c.voter_ids})
+    findings = []
+    for cluster in clusters:
+        votes = sorted(
+            (vote for voter in cluster.voter_ids for vote in votes_of[voter]),
+            key=lambda vote: (vote.cast_at, vote.id),
+        )
+        orders = Counter(
+            tuple(vote.category_id for vote in votes_of[voter]) for voter in cluster.voter_ids
+        )
+        registered = sorted(votes_of[voter][0].created_at for voter in cluster.voter_ids)
+        choices = ",".join(str(choice) for choice in cluster.choices)
+        findings.append(
+            _vote_finding(
+                FlagKind.MATCHING_BALLOTS,
+                f"ballot:{hashlib.sha256(choices.encode()).hexdigest()[:HASH_PREFIX]}",
+                votes,
+                account_count=len(cluster.voter_ids),
+                nomination_ids=cluster.choices,
+                category_count=len(cluster.choices),
+                key_accounts=cluster.key_accounts,
+                differences_allowed=cluster.differences_allowed,
+                expected_accounts=float(f"{cluster.expected_accounts:.3g}"),
+                log10_probability=round(cluster.log10_probability, 2),
+                log10_adjusted_probability=round(cluster.log10_adjusted, 2),
+                adjusted_probability=float(f"{10**cluster.log10_adjusted:.3g}"),
+                tests=cluster.tests,
+                voters_compared=cluster.voters_compared,
+                same_order_accounts=orders.most_common(1)[0][1],
+                registered_first_at=registered[0].isoformat(),
+                registered_last_at=registered[-1].isoformat(),
+                **_compared_window(cluster.window),
             )
         )
     return findings
@@ -340,7 +439,7 @@ def _epoch_seconds(column: Any) -> ColumnElement[float]:
     return cast(func.extract("epoch", column), Float)
 
 
-def _vote_finding(kind: str, subject: str, votes: Sequence[Any], **details: Any) -> Finding:
+def _vote_finding(kind: FlagKind, subject: str, votes: Sequence[Any], **details: Any) -> Finding:
     """A finding on these vote rows (sorted by time): when they were cast, and by whom."""
     span = {
         "first_vote_at": votes[0].cast_at.isoformat(),
@@ -365,6 +464,39 @@ def _votes_by_voter(voting_round: VotingRound, voter_ids: Iterable[int]) -> dict
     return votes
 
 
+def _ballots(rows: Iterable[Any]) -> Iterator[tuple[int, list[int], float]]:
+    """Each voter's choices and first vote time (seconds), from vote rows sorted by voter."""
+    for voter_id, group in groupby(rows, key=lambda row: row.voter_id):
+        votes = list(group)
+        first = min(vote.cast_at for vote in votes)
+        yield voter_id, [vote.nomination_id for vote in votes], first.timestamp()
+
+
+def _compared_window(window: tuple[float, float] | None) -> dict[str, str]:
+    """When the voters compared began voting, if the test compared a window of the round."""
+    if window is None:
+        return {}
+    start, end = (datetime.fromtimestamp(moment, UTC).isoformat() for moment in window)
+    return {"compared_from": start, "compared_until": end}
+
+
+def _ballots_of(voting_round: VotingRound, voter_ids: Iterable[int]) -> dict[int, list[Any]]:
+    """The valid votes of each of these voters in the round, in the order cast, with the
+    account's registration time; read in chunks (bounded IN lists)."""
+    voters = sorted(voter_ids)
+    votes: dict[int, list[Any]] = defaultdict(list)
+    for start in range(0, len(voters), CHUNK):
+        rows = db.session.execute(
+            select(Vote.voter_id, Vote.id, Vote.category_id, Vote.cast_at, User.created_at)
+            .join(User, User.id == Vote.voter_id)
+            .where(_valid_in(voting_round), Vote.voter_id.in_(voters[start : start + CHUNK]))
+            .order_by(Vote.voter_id, Vote.cast_at, Vote.id)
+        )
+        for row in rows:
+            votes[row.voter_id].append(row)
+    return votes
+
+
 def _has_new_votes(flag: SuspicionFlag, evidence: dict[str, Any]) -> bool:
     """Whether votes joined a flag since it was last stored. The stored id list is only
     complete when nothing was omitted; otherwise a higher count is the sign."""
@@ -374,3 +506,10 @@ def _has_new_votes(flag: SuspicionFlag, evidence: dict[str, Any]) -> bool:
     if old.get("vote_ids_omitted", 0):
         return False
     return bool(set(evidence["vote_ids"]) - set(old.get("vote_ids", ())))
+
+
+def _has_unactioned_votes(flag: SuspicionFlag, evidence: dict[str, Any]) -> bool:
+    """Whether a finding names valid votes that the actioned flag did not list (its listed
+    votes were invalidated when it was actioned; votes past the cap never were)."""
+    listed = set((flag.evidence or {}).get("vote_ids", ()))
+    return bool(evidence["vote_ids_omitted"] or set(evidence["vote_ids"]) - listed)

@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -131,16 +133,69 @@ class FlagStatus(StrEnum):
     DISMISSED = "dismissed"
     ACTIONED = "actioned"
 
+    @property
+    def label(self) -> str:
+        """The status as the secretariat reads it on the flag review screens."""
+        return str(_FLAG_STATUS_LABELS[self])
+
+
+_FLAG_STATUS_LABELS = {
+    FlagStatus.OPEN: _l("Open"),
+    FlagStatus.DISMISSED: _l("Dismissed"),
+    FlagStatus.ACTIONED: _l("Actioned"),
+}
+
+
+class FlagKind(StrEnum):
+    """The patterns the fraud checks look for (docs/fraud-checks.md)."""
+
+    NETWORK_BURST = "network_burst"
+    BULK_LOGINS = "bulk_logins"
+    FRESH_SINGLE_PROJECT = "fresh_single_project"
+    MACHINE_CADENCE = "machine_cadence"
+    MATCHING_BALLOTS = "matching_ballots"
+
+    @property
+    def label(self) -> str:
+        """What the pattern means, as the secretariat reads it."""
+        return str(_FLAG_KIND_LABELS[self])
+
+
+_FLAG_KIND_LABELS = {
+    FlagKind.NETWORK_BURST: _l("Burst of votes from one network"),
+    FlagKind.BULK_LOGINS: _l("Many accounts signing in from one network or device"),
+    FlagKind.FRESH_SINGLE_PROJECT: _l("New accounts voting for one project only"),
+    FlagKind.MACHINE_CADENCE: _l("Votes at machine-like regular intervals"),
+    FlagKind.MATCHING_BALLOTS: _l("Accounts whose ballots coincide far beyond chance"),
+}
+
 
 class SuspicionFlag(Base):
-    """A pattern the fraud checks found, with its evidence, for the secretariat to review."""
+    """A pattern the fraud checks found, with its evidence, for the secretariat to review.
+
+    A pattern (round, kind, subject) has one current flag. Once the secretariat has actioned
+    it, new evidence of the same pattern comes as a new flag that ``follows`` the old one, so
+    a decision, and the evidence it was taken on, is never reopened or overwritten.
+    """
 
     __tablename__ = "suspicion_flags"
-    __table_args__ = (UniqueConstraint("round_id", "kind", "subject"),)
+    __table_args__ = (
+        # One first flag per pattern; each later one follows exactly one earlier flag.
+        Index(
+            "uq_suspicion_flags_first_of_pattern",
+            "round_id",
+            "kind",
+            "subject",
+            unique=True,
+            sqlite_where=text("follows_id IS NULL"),
+            postgresql_where=text("follows_id IS NULL"),
+        ),
+        CheckConstraint("follows_id <> id", name="follows_another_flag"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("voting_rounds.id"))
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[FlagKind] = mapped_column(enum_type(FlagKind, "flag_kind"))
     # What the flag is about, e.g. a network hash or a nomination id, as text.
     subject: Mapped[str] = mapped_column(String(100))
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -151,3 +206,7 @@ class SuspicionFlag(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The actioned flag of the same pattern that this one brings new evidence for.
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("suspicion_flags.id"), unique=True)
+
+    follows: Mapped[SuspicionFlag | None] = relationship(remote_side=[id])

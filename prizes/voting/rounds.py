@@ -169,8 +169,16 @@ def advance_round(voting_round: VotingRound, *, by: User, now: datetime) -> dict
     return shortlist
 
 
+class FlagAlreadyActioned(DomainError):
+    status_code = 409
+    message = _l("This flag was actioned already; new evidence for it comes as a new flag.")
+
+
 def dismiss_flag(flag: SuspicionFlag, *, by: User, now: datetime) -> None:
-    """The secretariat judged the pattern harmless. Side effects: status, an audit event."""
+    """The secretariat judged the pattern harmless. Side effects: status, an audit event.
+    An actioned flag stays actioned (FlagAlreadyActioned)."""
+    if flag.status == FlagStatus.ACTIONED:
+        raise FlagAlreadyActioned()
     flag.status = FlagStatus.DISMISSED
     flag.reviewed_at, flag.reviewed_by_id = now, by.id
     audit.record(db.session, "flag.dismissed", actor=by, target=flag, kind=flag.kind)
@@ -182,6 +190,8 @@ def action_flag(flag: SuspicionFlag, *, by: User, reason: str, now: datetime) ->
     The evidence lists at most a thousand vote ids; when more were left out, computing the
     flags again lists the rest (and reopens the flag) so they can be actioned in turn.
     """
+    if flag.status == FlagStatus.ACTIONED:
+        raise FlagAlreadyActioned()
     ids = [int(i) for i in flag.evidence.get("vote_ids", [])]
     votes = list(
         db.session.scalars(select(Vote).where(Vote.round_id == flag.round_id, Vote.id.in_(ids)))

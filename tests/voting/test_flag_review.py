@@ -14,7 +14,7 @@ from prizes.voting.models import FlagStatus, SuspicionFlag, Vote, VoteStatus
 HASH = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
 
 
-def _burst(db, contest, count=25):
+def _burst(db, contest, count=25, tag="burst"):
     """``count`` voters voting for one project from one network within two minutes."""
     nomination = contest.ballot[4][0]
     moment = now() - timedelta(hours=1)
@@ -23,8 +23,8 @@ def _burst(db, contest, count=25):
             insert(User).returning(User.id),
             [
                 {
-                    "email": f"burst{i}@example.org",
-                    "email_canonical": f"burst{i}@example.org",
+                    "email": f"{tag}{i}@example.org",
+                    "email_canonical": f"{tag}{i}@example.org",
                     "password_hash": HASH,
                     "email_verified_at": moment,
                     "created_at": moment - timedelta(days=30),
@@ -44,7 +44,7 @@ def _burst(db, contest, count=25):
                 "category_id": nomination.category_id,
                 "nomination_id": nomination.id,
                 "voter_id": uid,
-                "receipt_code": f"BURST-{uid}",
+                "receipt_code": f"{tag.upper()}-{uid}",
                 "cast_at": moment + timedelta(seconds=4 * i),
                 "network_hash": "f" * 64,
                 "status": "valid",
@@ -100,3 +100,46 @@ def test_the_checks_run_from_the_command_line(runner, db, contest):
     result = runner.invoke(args=["compute-flags", str(contest.voting_round.id)])
     assert result.exit_code == 0 and "1 flags (1 open)" in result.output
     assert runner.invoke(args=["compute-flags", "999999"]).exit_code != 0
+
+
+def test_an_actioned_flag_cannot_be_dismissed_or_actioned_again(client, db, contest, login_as):
+    _burst(db, contest)
+    login_as("secretariat")
+    round_id = contest.voting_round.id
+    client.post_form(f"/admin/rounds/{round_id}/flags/compute")
+    flag = db.scalar(select(SuspicionFlag))
+    client.post_form(f"/admin/rounds/flags/{flag.id}/action", {"reason": "Scripted burst"})
+
+    for decision, data in (("dismiss", {}), ("action", {"reason": "Again"})):
+        refused = client.post_form(f"/admin/rounds/flags/{flag.id}/{decision}", data)
+        assert refused.status_code == 302
+        page = client.get(refused.location).get_data(as_text=True)
+        assert "This flag was actioned already" in page
+    db.refresh(flag)
+    assert flag.status == FlagStatus.ACTIONED
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action.like("flag.%"))).all()
+    assert [event.action for event in events] == ["flag.actioned"]
+
+
+def test_new_evidence_after_an_actioned_flag_shows_as_a_flag_that_points_to_it(
+    client, db, contest, login_as
+):
+    _burst(db, contest)
+    login_as("secretariat")
+    round_id = contest.voting_round.id
+    client.post_form(f"/admin/rounds/{round_id}/flags/compute")
+    flag = db.scalar(select(SuspicionFlag))
+    client.post_form(f"/admin/rounds/flags/{flag.id}/action", {"reason": "Scripted burst"})
+    _burst(db, contest, tag="again")  # the same network goes on, for the same project
+
+    client.post_form(f"/admin/rounds/{round_id}/flags/compute")
+
+    flags = db.scalars(select(SuspicionFlag).order_by(SuspicionFlag.id)).all()
+    assert [(f.status, f.follows_id) for f in flags] == [
+        (FlagStatus.ACTIONED, None),
+        (FlagStatus.OPEN, flag.id),
+    ]
+    page = client.get(f"/admin/rounds/{round_id}/flags").get_data(as_text=True)
+    assert "New evidence after an actioned flag:" in page
+    assert f'href="#flag-{flag.id}"' in page
+    assert "Actioned" in page and "Open" in page

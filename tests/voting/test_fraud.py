@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from prizes.accounts.models import LoginEvent, User
 from prizes.core.audit import AuditEvent
 from prizes.core.clock import now
 from prizes.core.network import keyed_hash, network_hash
 from prizes.voting import fraud
-from prizes.voting.models import FlagStatus, SuspicionFlag, Vote, VoteStatus
+from prizes.voting.models import FlagKind, FlagStatus, SuspicionFlag, Vote, VoteStatus
 from tests.factories import make_edition, make_nomination, make_round
 
 PASSWORD_HASH = "$argon2id$v=19$m=1024,t=1,p=1$x$y"
@@ -428,6 +429,113 @@ def test_a_dismissed_flag_reopens_when_a_vote_is_replaced(db, voting_round, nomi
     assert again.status == FlagStatus.OPEN
 
 
+def _action(db, flag) -> None:
+    """What the secretariat's "invalidate these votes" does: the listed votes, then the flag."""
+    for vote in db.scalars(select(Vote).where(Vote.id.in_(flag.evidence["vote_ids"]))):
+        vote.status, vote.invalidated_at, vote.invalidation_reason = "invalidated", now(), "x"
+    flag.status, flag.reviewed_at = FlagStatus.ACTIONED, now()
+    db.flush()
+
+
+def test_an_actioned_flag_stays_actioned_and_new_evidence_follows_it(
+    db, voting_round, nominations, start
+):
+    first_ids = cast(db, voting_round, nominations[0], make_voters(db, 20), every(20, 20, start))
+    [flag] = fraud.compute_flags(voting_round, now=now())
+    _action(db, flag)
+    evidence, reviewed_at = dict(flag.evidence), flag.reviewed_at
+
+    later = start + timedelta(hours=2)
+    new_ids = cast(db, voting_round, nominations[0], make_voters(db, 20), every(20, 20, later))
+    found = fraud.compute_flags(voting_round, now=now())
+
+    db.expire_all()
+    old = db.get(SuspicionFlag, flag.id)
+    assert old.status == FlagStatus.ACTIONED
+    assert old.reviewed_at == reviewed_at
+    assert old.evidence == evidence  # the evidence the decision was taken on stands
+    assert sorted(old.evidence["vote_ids"]) == sorted(first_ids)
+    [follow_up] = [f for f in found if f.id != flag.id]
+    assert follow_up.follows_id == flag.id
+    assert follow_up.follows.id == flag.id
+    assert (follow_up.kind, follow_up.subject) == (old.kind, old.subject)
+    assert follow_up.status == FlagStatus.OPEN
+    assert sorted(follow_up.evidence["vote_ids"]) == sorted(new_ids)
+    event = db.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "voting.flags_computed")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.data["followed_up"] == [flag.id]
+    assert event.data["reopened"] == []
+
+    # Run again: the open follow-up, now the pattern's current flag, is updated in place.
+    [again] = fraud.compute_flags(voting_round, now=now())
+    assert again.id == follow_up.id
+    assert flag_count(db) == 2
+
+
+def test_an_actioned_flag_whose_pattern_stopped_stays_as_it_was(
+    db, voting_round, nominations, start
+):
+    cast(db, voting_round, nominations[0], make_voters(db, 20), every(20, 20, start))
+    [flag] = fraud.compute_flags(voting_round, now=now())
+    _action(db, flag)
+
+    assert fraud.compute_flags(voting_round, now=now()) == []
+    assert flag_count(db) == 1
+    assert db.get(SuspicionFlag, flag.id).status == FlagStatus.ACTIONED
+
+
+def test_votes_left_out_of_an_actioned_flag_come_back_as_a_follow_up(
+    db, voting_round, nominations, start, monkeypatch
+):
+    """The evidence lists at most MAX_EVIDENCE_IDS votes; actioning invalidates those, and
+    the rest make the next flag of the pattern."""
+    monkeypatch.setattr(fraud, "MAX_EVIDENCE_IDS", 10)
+    ids = cast(db, voting_round, nominations[0], make_voters(db, 40), every(10, 40, start))
+    [flag] = fraud.compute_flags(voting_round, now=now())
+    assert flag.evidence["vote_ids_omitted"] == 30
+    _action(db, flag)
+
+    [follow_up] = [f for f in fraud.compute_flags(voting_round, now=now()) if f.id != flag.id]
+
+    assert follow_up.follows_id == flag.id
+    assert follow_up.vote_count == 30
+    assert follow_up.evidence["vote_ids"] == sorted(ids)[10:20]
+    assert db.get(SuspicionFlag, flag.id).status == FlagStatus.ACTIONED
+
+
+def test_a_pattern_has_one_first_flag_and_each_flag_one_follow_up(db, voting_round):
+    def flag(**fields):
+        row = SuspicionFlag(
+            round_id=voting_round.id, kind=FlagKind.NETWORK_BURST, subject="1:ab", **fields
+        )
+        db.add(row)
+        db.flush()
+        return row
+
+    first = flag()
+    with pytest.raises(IntegrityError), db.begin_nested():
+        flag()  # a second first flag of the same pattern
+    second = flag(follows_id=first.id)
+    with pytest.raises(IntegrityError), db.begin_nested():
+        flag(follows_id=first.id)  # two flags cannot both follow one
+    flag(follows_id=second.id)
+    with pytest.raises((IntegrityError, StatementError)), db.begin_nested():
+        db.execute(
+            insert(SuspicionFlag).values(
+                round_id=voting_round.id,
+                kind="no_such_kind",
+                subject="x",
+                evidence={},
+                vote_count=0,
+                status="open",
+                created_at=now(),
+            )
+        )
+
+
 def test_votes_of_other_rounds_are_not_read(db, voting_round, nominations, start):
     cast(db, voting_round, nominations[0], make_voters(db, 20), every(20, 20, start))
     other_round = make_round(edition=make_edition(), nominations=[])
@@ -454,6 +562,7 @@ def test_each_call_writes_one_audit_event_with_the_counts(db, voting_round, nomi
         "bulk_logins": 0,
         "fresh_single_project": 0,
         "machine_cadence": 0,
+        "matching_ballots": 0,
     }
     assert events[0].data["created"] == 1
     assert events[1].data["created"] == 0
@@ -512,7 +621,8 @@ def _scalars_in(value):
 def test_evidence_holds_only_ids_times_and_hash_prefixes(db, voting_round, nominations, start):
     _all_four(db, voting_round, nominations, start)
     flags = fraud.compute_flags(voting_round, now=now())
-    assert {flag.kind for flag in flags} == set(fraud.KINDS)
+    # One nomination per category here: every ballot is the same, and that is no sign.
+    assert {flag.kind for flag in flags} == set(fraud.KINDS) - {FlagKind.MATCHING_BALLOTS}
 
     full_hash = network_hash(ADDRESS)
     for flag in flags:
@@ -538,7 +648,9 @@ def test_votes_are_read_as_columns_in_a_few_queries(
         fraud.compute_flags(voting_round, now=now())
     assert not [obj for obj in db.identity_map.values() if isinstance(obj, Vote)]
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(reads) <= 8, reads
+    # Eight for the four older checks; the ballots check reads the shares, the ballots and
+    # (only when it finds a cluster) the cluster's votes.
+    assert len(reads) <= 11, reads
 
 
 def test_dense_windows_marks_every_event_of_a_qualifying_window():
