@@ -5,14 +5,14 @@ it. New evidence of the same pattern becomes a new flag whose ``follows_id`` nam
 one, so a pattern (round, kind, subject) has one first flag and a chain of follow-ups.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
