@@ -20,7 +20,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic settings; the migrations run on ``connection`` when one is given."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"].replace("%", "%%"))
+    if connection is None:
+        url = current_app.config["DATABASE_URL"]
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["connection"] = connection
     return config
 
