@@ -31,7 +31,7 @@ def upgrade_database(connection: Connection | None = None, revision: str = "head
     if connection is not None:
         command.upgrade(alembic_config(connection), revision)
         return
-    with db.engine.begin() as conn:
+    with db.engine.connect() as conn:
         command.upgrade(alembic_config(conn), revision)
 
 
