@@ -45,8 +45,7 @@ def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
     if connection.dialect.name != "sqlite":
         yield
         return
-    raw = connection.connection.dbapi_connection
-    assert raw is not None
+    raw: Any = connection.connection.dbapi_connection
     was_on = bool(raw.execute("PRAGMA foreign_keys").fetchone()[0])
     if was_on and connection.in_transaction():
         raise RuntimeError(
@@ -64,10 +63,11 @@ def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
 def _check_foreign_keys(connection: Connection, after: str) -> None:
     rows = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
     if rows:
-        shown = ", ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent, _ in rows[:5])
+        shown = ", ".join(
+            f"{table} row {rowid} -> {parent}" for table, rowid, parent, _ in rows[:5]
+        )
         raise ForeignKeyViolation(
-            f"{after} leaves {len(rows)} rows pointing at nothing ({shown}); "
-            "nothing was committed"
+            f"{after} leaves {len(rows)} rows pointing at nothing ({shown}); nothing was committed"
         )
 
 

@@ -86,7 +86,7 @@ def _checks(conn: Connection, table: Table) -> list[str]:
 
 
 def _mentions(text: str, column: str) -> bool:
-    return re.search(rf'(?<![\w.]){re.escape(column)}(?!\w)', text) is not None
+    return re.search(rf"(?<![\w.]){re.escape(column)}(?!\w)", text) is not None
 
 
 def _column_rules(conn: Connection, table: Table) -> dict[str, dict[str, Any]]:

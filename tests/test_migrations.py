@@ -234,7 +234,9 @@ def test_down_to_the_first_revision_and_back_loses_only_what_is_declared(
             present = {
                 name: {
                     "rows": table["rows"],
-                    "columns": {c: d for c, d in table["columns"].items() if c in now[name]["columns"]},
+                    "columns": {
+                        c: d for c, d in table["columns"].items() if c in now[name]["columns"]
+                    },
                 }
                 for name, table in original.items()
                 if name in now
@@ -249,6 +251,10 @@ def test_down_to_the_first_revision_and_back_loses_only_what_is_declared(
         assert models_difference(engine) == []
     finally:
         engine.dispose()
+
+
+def _kept(table: dict, later: dict) -> dict:
+    return {c: d for c, d in table["columns"].items() if c in later["columns"]}
 
 
 # --- every migration declares what its downgrade drops -------------------------------------
