@@ -168,7 +168,7 @@ def _pointed_at_the_test_server(line: str, dump: Path, restore_db: str) -> str:
     server = f"-h {url.host or '127.0.0.1'} -p {url.port or 5432}"
     line = line.replace("-h db-host", server)
     line = re.sub(r"-U \w+", f"-U {url.username}", line)
-    line = re.sub(r"/backups/prizes-\S+\.dump", str(dump), line)
+    line = re.sub(r"/backups/prizes-.*?\.dump", str(dump), line)
     restore_url = url.set(database=restore_db).render_as_string(hide_password=False)
     line = re.sub(r"postgresql\+psycopg://\S+/prizes_restore", restore_url, line)
     line = line.replace("prizes_restore", restore_db)
