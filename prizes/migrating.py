@@ -122,6 +122,15 @@ def _count(connection: Connection, name: str) -> int:
     )
 
 
+def _exists(connection: Connection, name: str) -> bool:
+    """Whether a table or a column is there (derived data differs between databases)."""
+    inspector = inspect(connection)
+    table, _, column = name.partition(".")
+    if table not in inspector.get_table_names():
+        return False
+    return not column or column in {c["name"] for c in inspector.get_columns(table)}
+
+
 def plan_downgrade(connection: Connection, current: str, target: str | None) -> list[Step]:
     """The steps from ``current`` down to ``target``, newest first, each with what it drops
     (as its migration declares) and how much of it the database holds."""
@@ -138,7 +147,11 @@ def plan_downgrade(connection: Connection, current: str, target: str | None) -> 
             Step(
                 revision=revision,
                 below=below,
-                drops=[Drop(n, k, _count(connection, n)) for n, k in declared.items()],
+                drops=[
+                    Drop(n, k, _count(connection, n))
+                    for n, k in declared.items()
+                    if k == "data" or _exists(connection, n)
+                ],
                 note=getattr(module, "downgrade_note", None),
             )
         )

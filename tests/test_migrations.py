@@ -345,3 +345,43 @@ def test_sqlite_migrations_leave_foreign_keys_on_for_the_app(databases, blank_ur
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_rows_pointing_at_nothing_roll_the_migration_back(databases, blank_url):
+    """``PRAGMA foreign_key_check`` runs after each step, before anything commits."""
+    if databases.postgres:
+        pytest.skip("PostgreSQL checks every foreign key itself")
+    engine = filled(databases, "0007", blank_url)
+    path = blank_url.removeprefix("sqlite:///")
+    try:
+        raw = sqlite3.connect(path)  # foreign keys off: as a careless hand might
+        raw.execute(
+            "INSERT INTO user_roles (user_id, role, granted_at)"
+            " VALUES (999, 'expert', '2026-01-01')"
+        )
+        raw.commit()
+        raw.close()
+        with pytest.raises(Exception, match=r"the upgrade to 0008 leaves 1 rows pointing at"):
+            migrate(engine, "upgrade", "head")
+        assert current(engine) == "0007"
+        with engine.connect() as conn:
+            columns = [c[1] for c in conn.exec_driver_sql("PRAGMA table_info(users)").all()]
+            assert "organisation_key" not in columns  # the step's rebuild was rolled back
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_migrations_refuse_a_transaction_with_foreign_keys_on(databases, blank_url):
+    if databases.postgres:
+        pytest.skip("SQLite's pragma")
+    engine = databases.at("0007", blank_url)
+    try:
+        with (
+            engine.begin() as conn,
+            pytest.raises(RuntimeError, match="outside a transaction"),
+        ):
+            command.upgrade(alembic_config(conn), "head")
+        assert current(engine) == "0007"
+    finally:
+        engine.dispose()
