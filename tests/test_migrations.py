@@ -29,7 +29,7 @@ from prizes.cli import alembic_config
 from prizes.db import Base, make_engine
 from prizes.stocktaking.search import include_object
 from tests.conftest import TEST_DATABASE_URL, separate_database
-from tests.migration_data import changes, covered, fill, fingerprint, revisions, script
+from tests.migration_data import changes, covered, fill, fingerprint, reflect, revisions, script
 
 REVISIONS = revisions()
 SCHEMA = "migrations_test"
@@ -383,5 +383,21 @@ def test_sqlite_migrations_refuse_a_transaction_with_foreign_keys_on(databases, 
         ):
             command.upgrade(alembic_config(conn), "head")
         assert current(engine) == "0007"
+    finally:
+        engine.dispose()
+
+
+def test_down_to_base_drops_everything_even_what_was_kept(databases, blank_url):
+    """0001's downgrade, declared as dropping everything, also drops the tables that 0005's
+    and 0006's downgrades kept; the database then upgrades again from nothing."""
+    engine = filled(databases, REVISIONS[-1], blank_url)
+    try:
+        migrate(engine, "downgrade", "base")
+        assert current(engine) is None
+        with engine.connect() as conn:
+            left = set(reflect(conn).tables) - {"alembic_version"}
+        assert left == set()
+        migrate(engine, "upgrade", "head")
+        assert models_difference(engine) == []
     finally:
         engine.dispose()

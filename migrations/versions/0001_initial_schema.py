@@ -541,7 +541,8 @@ def _drop_kept_tables() -> None:
         return
     metadata.reflect(bind=bind, only=names)
     for table in reversed(metadata.sorted_tables):
-        op.drop_table(table.name)
+        if table.name in names:  # not the parents that reflection brought along
+            op.drop_table(table.name)
 
 
 def _allow_deletes() -> None:
