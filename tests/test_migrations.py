@@ -100,7 +100,6 @@ class Databases:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.templates: dict[str, Path] = {}
-        self.count = 0
 
     def build_templates(self) -> None:
         path = self.folder / "template.db"
