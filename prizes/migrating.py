@@ -18,7 +18,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import inspect
+from sqlalchemy import column, func, inspect, select, table
 from sqlalchemy.engine import Connection
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -104,31 +104,28 @@ def _count(connection: Connection, name: str) -> int:
     """Rows in a table, or non-null values in a column; 0 when it is not there."""
     inspector = inspect(connection)
     tables = set(inspector.get_table_names())
-    quote = connection.dialect.identifier_preparer.quote
     if name == "*":
         return sum(_count(connection, t) for t in sorted(tables - {"alembic_version"}))
-    table, _, column = name.partition(".")
-    if table not in tables:
+    name_of_table, _, name_of_column = name.partition(".")
+    if name_of_table not in tables:
         return 0
-    if not column:
-        return connection.exec_driver_sql(f"SELECT count(*) FROM {quote(table)}").scalar() or 0  # noqa: S608
-    if column not in {c["name"] for c in inspector.get_columns(table)}:
-        return 0
-    return (
-        connection.exec_driver_sql(
-            f"SELECT count(*) FROM {quote(table)} WHERE {quote(column)} IS NOT NULL"  # noqa: S608
-        ).scalar()
-        or 0
-    )
+    query = select(func.count()).select_from(table(name_of_table))
+    if name_of_column:
+        if name_of_column not in {c["name"] for c in inspector.get_columns(name_of_table)}:
+            return 0
+        query = query.where(column(name_of_column).is_not(None))
+    return connection.execute(query).scalar() or 0
 
 
 def _exists(connection: Connection, name: str) -> bool:
     """Whether a table or a column is there (derived data differs between databases)."""
     inspector = inspect(connection)
-    table, _, column = name.partition(".")
-    if table not in inspector.get_table_names():
+    name_of_table, _, name_of_column = name.partition(".")
+    if name_of_table not in inspector.get_table_names():
         return False
-    return not column or column in {c["name"] for c in inspector.get_columns(table)}
+    return not name_of_column or name_of_column in {
+        c["name"] for c in inspector.get_columns(name_of_table)
+    }
 
 
 def plan_downgrade(connection: Connection, current: str, target: str | None) -> list[Step]:
