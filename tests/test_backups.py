@@ -242,10 +242,9 @@ def test_the_documented_postgresql_backup_and_restore_work(restore_database: str
         }
     )
     with restored_app.app_context():
-        session = db.session
-        assert session.scalar(select(func.count(Vote.id))) == 5 * CATEGORIES
-        session.close()
-        client = restored_app.test_client()
-        assert client.get("/readyz").status_code == 200
-        assert client.get("/").status_code == 200
+        assert db.session.scalar(select(func.count(Vote.id))) == 5 * CATEGORIES
+    client = restored_app.test_client()  # each request in a context of its own
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/").status_code == 200
+    with restored_app.app_context():
         db.engine.dispose()
