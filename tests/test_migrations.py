@@ -400,3 +400,34 @@ def test_down_to_base_drops_everything_even_what_was_kept(databases, blank_url):
         assert models_difference(engine) == []
     finally:
         engine.dispose()
+
+
+def _schema(engine: Engine) -> tuple[dict, set]:
+    with engine.connect() as conn:
+        tables = {
+            t.name: sorted((c.name, c.nullable) for c in t.columns)
+            for t in reflect(conn).sorted_tables
+        }
+    return tables, schema_objects(engine)
+
+
+def test_an_empty_database_downgrades_to_exactly_the_older_schema(blank_url, tmp_path):
+    """With no data to keep, each downgrade leaves the schema its revision had when it was
+    new: the same tables, columns, indexes, triggers and constraints."""
+    built: dict[str, tuple[dict, set]] = {}
+    with separate_database(tmp_path, f"{SCHEMA}_up") as url:
+        upward = make_engine(url)
+        try:
+            for revision in REVISIONS:
+                migrate(upward, "upgrade", revision)
+                built[revision] = _schema(upward)
+        finally:
+            upward.dispose()
+    engine = make_engine(blank_url)
+    try:
+        migrate(engine, "upgrade", "head")
+        for revision in reversed(REVISIONS[:-1]):
+            migrate(engine, "downgrade", revision)
+            assert _schema(engine) == built[revision], f"downgraded to {revision}"
+    finally:
+        engine.dispose()
