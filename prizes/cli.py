@@ -38,6 +38,7 @@ def upgrade_database(connection: Connection | None = None, revision: str = "head
 
 
 def downgrade_database(revision: str) -> None:
+    """Step the schema back to ``revision`` (one transaction, as the upgrade)."""
     with db.engine.connect() as conn:
         command.downgrade(alembic_config(conn), revision)
 
