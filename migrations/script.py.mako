@@ -1,5 +1,7 @@
 """${message}
 
+Downgrade drops no data.  (Or say exactly what it drops: see docs/migrations.md.)
+
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
@@ -7,13 +9,16 @@ Create Date: ${create_date}
 
 from alembic import op
 import sqlalchemy as sa
-import prizes.db
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
 branch_labels = ${repr(branch_labels)}
 depends_on = ${repr(depends_on)}
+
+# What downgrade() loses (docs/migrations.md): "table" or "table.column" -> "data" (lost;
+# `db downgrade` counts it and asks) or "derived" (rebuilt by upgrade() from other data).
+downgrade_drops: dict[str, str] = {}
 
 
 def upgrade() -> None:

@@ -1,5 +1,8 @@
 """Initial schema: every table of the contest, the 18 categories, append-only guards.
 
+Downgrade drops every table, and every row in them ("*"), including the tables that a later
+migration's downgrade kept (two-factor and proof-of-work data): it empties the database.
+
 Revision ID: 0001
 Revises: 
 Create Date: 2026-11-28 11:04:46.374923
@@ -13,6 +16,9 @@ revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# What downgrade() loses (docs/migrations.md): everything.
+downgrade_drops = {"*": "data"}
 
 
 def upgrade() -> None:
@@ -380,6 +386,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     _allow_deletes()
+    _drop_kept_tables()
     with op.batch_alter_table('votes', schema=None) as batch_op:
         batch_op.drop_index('ix_votes_voter')
         batch_op.drop_index('ix_votes_tally')
@@ -512,6 +519,30 @@ def _forbid_deletes() -> None:
                 f"CREATE TRIGGER {name} BEFORE {operation} ON {table} BEGIN "
                 f"SELECT RAISE(ABORT, '{operation} on {table} is not allowed: the table is append-only'); END"
             )
+
+
+OWN_TABLES = {
+    "categories", "editions", "users", "audit_events", "expert_assignments",
+    "expert_invitations", "login_events", "rubric_criteria", "stocktaking_entries",
+    "user_roles", "voting_rounds", "entry_action_lines", "entry_sdgs", "nominations",
+    "suspicion_flags", "ballot_entries", "conflict_declarations", "decisions",
+    "nomination_sdg_links", "scores", "votes", "alembic_version",
+}
+
+
+def _drop_kept_tables() -> None:
+    """Tables that later migrations' downgrades kept for their data reference ours: drop
+    them first (children before parents)."""
+    metadata = sa.MetaData()
+    bind = op.get_bind()
+    names = [n for n in sa.inspect(bind).get_table_names() if n not in OWN_TABLES]
+    names = [n for n in names if not n.startswith("entry_search")]  # 0002's, dropped by it
+    if not names:
+        return
+    metadata.reflect(bind=bind, only=names)
+    for table in reversed(metadata.sorted_tables):
+        if table.name in names:  # not the parents that reflection brought along
+            op.drop_table(table.name)
 
 
 def _allow_deletes() -> None:

@@ -5,6 +5,9 @@ external-content FTS5 table is kept in step by triggers; a later migration that 
 ``stocktaking_entries`` in batch mode must recreate those triggers. On PostgreSQL a stored
 generated column with a GIN index does the same job with no trigger.
 
+Downgrade drops only the index, derived data that the upgrade rebuilds from the entries:
+``entry_search`` (SQLite) or ``stocktaking_entries.search_document`` (PostgreSQL).
+
 Revision ID: 0002
 Revises: 0001
 """
@@ -15,6 +18,9 @@ revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+
+# What downgrade() loses (docs/migrations.md): the search index, rebuilt by upgrade().
+downgrade_drops = {"entry_search": "derived", "stocktaking_entries.search_document": "derived"}
 
 COLUMNS = "title, organisation, description"
 

@@ -1,5 +1,9 @@
 """The expert group's settings per edition and the reason for deciding early.
 
+Downgrade drops data: ``editions.nomination_cutoff``, ``editions.normalise_scores`` (each
+edition's expert-group settings) and ``decisions.override_reason`` (why a decision came
+early); `db downgrade` counts them and asks before it goes on.
+
 Revision ID: 0004
 Revises: 0003
 """
@@ -11,6 +15,13 @@ revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
+
+# What downgrade() loses (docs/migrations.md).
+downgrade_drops = {
+    "editions.nomination_cutoff": "data",
+    "editions.normalise_scores": "data",
+    "decisions.override_reason": "data",
+}
 
 
 def upgrade() -> None:

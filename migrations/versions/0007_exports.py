@@ -1,5 +1,8 @@
 """Exports written by the worker: their state, shared by every app host and worker.
 
+Downgrade drops data: the ``exports`` table, the record of every export asked for (the
+files stay in the export folder, and the audit trail keeps each request and download).
+
 Revision ID: 0007
 Revises: 0006
 """
@@ -11,6 +14,9 @@ revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
+
+# What downgrade() loses (docs/migrations.md).
+downgrade_drops = {"exports": "data"}
 
 
 def upgrade() -> None:
