@@ -43,7 +43,15 @@ ROWS = 3
 BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 # "table.column" -> value for row i, for the rare column the generic rules cannot satisfy.
-HINTS: dict[str, Callable[[int], Any]] = {}
+HINTS: dict[str, Callable[[int], Any]] = {
+    # 0012 checks the kind against the checks that exist; older revisions stored free text.
+    "suspicion_flags.kind": lambda i: (
+        "network_burst",
+        "bulk_logins",
+        "fresh_single_project",
+        "machine_cadence",
+    )[i % 4],
+}
 
 
 def script() -> ScriptDirectory:
@@ -182,6 +190,9 @@ def fill(conn: Connection, rows: int = ROWS) -> MetaData:
             row: dict[str, Any] = {}
             for fk in foreign_keys:
                 names = [element.parent.name for element in fk.elements]
+                if fk.referred_table is table and all(c.nullable for c in fk.columns):
+                    row.update(dict.fromkeys(names))  # a row pointing at its own table: none
+                    continue
                 candidates = [
                     p
                     for p in parents[fk]

@@ -245,6 +245,8 @@ def test_down_to_the_first_revision_and_back_loses_only_what_is_declared(
         migrate(engine, "upgrade", "head")
         with engine.connect() as conn:
             after = fingerprint(conn)
+        # The upgrade back may rewrite on purpose what its migrations say they rewrite.
+        declared |= set().union(*(upgrade_changes(r) for r in REVISIONS))
         lost = {c for c in changes(original, after) if not covered(c, declared)}
         assert lost == set(), f"down to {REVISIONS[0]} and up lost {sorted(lost)} undeclared"
         assert models_difference(engine) == []

@@ -8,6 +8,10 @@ The canonical form is a frozen copy of ``prizes.accounts.emails.canonical_email`
 this revision (a migration never imports the app). An account whose address now maps to a
 mailbox another account already holds keeps its old canonical form (the unique key would
 refuse the change); the step says how many in the log.
+
+Downgrade drops data: the table ``blocked_mail_domains`` (the domains the secretariat
+added; the package's list stays). The canonical mailboxes keep their new form, which the
+older code reads as it is.
 """
 
 import logging
@@ -20,6 +24,13 @@ revision = "0011"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
+
+# What downgrade() loses, and what upgrade() rewrites on purpose (docs/migrations.md).
+downgrade_drops = {"blocked_mail_domains": "data"}
+upgrade_changes = {
+    "users.email_canonical": "recomputed under the providers' rules as now written",
+    "expert_invitations.email_canonical": "recomputed under the same rules",
+}
 
 _ENDING = r"(?:com|net|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})"
 # (domains, tag separator, ignores dots, subdomain addressing, one domain name)

@@ -4,6 +4,10 @@ An actioned flag is a decision taken on its evidence: the checks no longer reope
 it. New evidence of the same pattern becomes a new flag whose ``follows_id`` names the earlier
 one, so a pattern (round, kind, subject) has one first flag and a chain of follow-ups.
 
+Downgrade drops data: the follow-up flags (the rows of ``suspicion_flags`` whose
+``follows_id`` is set: the older schema allows one flag per pattern) and the column
+``suspicion_flags.follows_id``; the first flag of each pattern and its decision stay.
+
 Revision ID: 0012
 Revises: 0013
 """
@@ -15,6 +19,9 @@ revision = "0012"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
+
+# What downgrade() loses (docs/migrations.md).
+downgrade_drops = {"suspicion_flags.follows_id": "data"}
 
 # Frozen here: the kinds as this migration knows them (never import the app in a migration).
 KINDS = (

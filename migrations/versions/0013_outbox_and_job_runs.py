@@ -1,6 +1,10 @@
 """The outbox of mail and the job runs: what must happen is in the database first, so that
 neither a Redis outage nor a killed worker loses it.
 
+Downgrade drops data: the tables ``outgoing_mails`` (every mail's state, and the bodies of
+the mail not yet sent: send or note them first) and ``job_runs`` (the record of each fraud
+check and export run).
+
 Revision ID: 0013
 Revises: 0011
 """
@@ -12,6 +16,9 @@ revision = "0013"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
+
+# What downgrade() loses (docs/migrations.md).
+downgrade_drops = {"outgoing_mails": "data", "job_runs": "data"}
 
 MAIL_STATUS = ("pending", "sending", "sent", "unconfirmed", "failed")
 RUN_STATUS = ("queued", "running", "done", "failed")
