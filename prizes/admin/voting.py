@@ -51,7 +51,6 @@ def create(edition_id: int) -> ResponseReturnValue:
         title=form.title.data,
         opens_at=form.moment(form.opens_at),
         closes_at=form.moment(form.closes_at),
-        shortlist_size=form.shortlist_size.data,
         requires_complete_ballot=form.requires_complete_ballot.data,
         public_tally=form.public_tally.data,
         by=signed_in_user(),
