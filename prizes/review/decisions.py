@@ -421,6 +421,22 @@ def _shortlisted_ids(edition: Edition) -> list[int]:
     )
 
 
+def champions_of(edition: Edition) -> dict[int, list[Nomination]]:
+    """The announced champions by category id, with their entries (one query)."""
+    grouped: dict[int, list[Nomination]] = defaultdict(list)
+    for nomination in db.session.scalars(
+        select(Nomination)
+        .where(
+            Nomination.edition_id == edition.id,
+            Nomination.status.in_((NominationStatus.CHAMPION, NominationStatus.WINNER)),
+        )
+        .options(joinedload(Nomination.entry))
+        .order_by(Nomination.category_id, Nomination.id)
+    ):
+        grouped[nomination.category_id].append(nomination)
+    return grouped
+
+
 def announce_champions(edition: Edition, *, by: User, now: datetime) -> int:
     """Announce the shortlist of the last round (the top of each category by valid votes)
     as the edition's champions, before the winners are chosen among them. Returns how many.
