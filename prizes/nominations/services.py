@@ -211,11 +211,12 @@ def submitter_key(user: User) -> str:
 def _require_submitter_place(nomination: Nomination) -> None:
     """One project per category per submitting entity, said clearly before the flush (the
     unique index still settles a race)."""
+    category_id = nomination.category.id if nomination.category else nomination.category_id
     with db.session.no_autoflush:
         holder = db.session.scalar(
             select(Nomination.id).where(
                 Nomination.edition_id == nomination.edition_id,
-                Nomination.category_id == nomination.category_id,
+                Nomination.category_id == category_id,
                 Nomination.submitter_key == nomination.submitter_key,
                 Nomination.status.in_(rules.HOLDING_PLACE),
                 Nomination.id != nomination.id,
