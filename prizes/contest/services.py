@@ -91,19 +91,23 @@ def update_edition(
     )
     if clash:
         raise EditionRefused(str(_l("There is already an edition for %(year)d.", year=fields.year)))
-    before = {name: getattr(edition, name) for name in _DATES}
-    _apply(edition, fields)
+    wanted = {
+        "submission_opens_at": geneva_deadline(fields.submission_opens),
+        "submission_closes_at": geneva_deadline(fields.submission_closes),
+        "review_closes_at": geneva_deadline(fields.review_closes),
+        "selection_closes_at": geneva_deadline(fields.selection_closes),
+    }
     moved = {
-        name: (old, getattr(edition, name))
-        for name, old in before.items()
-        if old is not None and getattr(edition, name) != old
+        name: (getattr(edition, name), new)
+        for name, new in wanted.items()
+        if getattr(edition, name) is not None and getattr(edition, name) != new
     }
     past = [name for name, (old, new) in moved.items() if min(old, new) <= now]
     missing = []
     if (
         edition.nominated_list_announced_at is not None
         and "submission_closes_at" in moved
-        and edition.submission_closes_at > now
+        and wanted["submission_closes_at"] > now
     ):
         missing.append(str(_l("The nominated list is announced: submissions cannot open again.")))
     if past and not (reason or "").strip():
@@ -117,6 +121,7 @@ def update_edition(
             )
         )
     timeline.refuse_if(missing)
+    _apply(edition, fields)
     db.session.flush()
     for name in past:
         old, new = moved[name]

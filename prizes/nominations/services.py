@@ -168,12 +168,12 @@ def submit_nomination(nomination: Nomination, *, by: User, now: datetime) -> Non
     """Submit for review. Side effects: status and time, an audit event."""
     _check_editable(nomination, by, now)
     _require_rules(nomination)
+    nomination.submitter_key = submitter_key(by)
+    _require_submitter_place(nomination)
     nomination.status = NominationStatus.SUBMITTED
     nomination.status_reason = None
     nomination.submitted_at = now
     nomination.organisation_key = nomination.entry.organisation_key
-    nomination.submitter_key = submitter_key(by)
-    _require_submitter_place(nomination)
     _flush_place(nomination)
     audit.record(db.session, "nomination.submitted", actor=by, target=nomination)
 
@@ -211,8 +211,8 @@ def submitter_key(user: User) -> str:
 def _require_submitter_place(nomination: Nomination) -> None:
     """One project per category per submitting entity, said clearly before the flush (the
     unique index still settles a race)."""
-    category_id = nomination.category.id if nomination.category else nomination.category_id
     with db.session.no_autoflush:
+        category_id = nomination.category.id if nomination.category else nomination.category_id
         holder = db.session.scalar(
             select(Nomination.id).where(
                 Nomination.edition_id == nomination.edition_id,

@@ -146,9 +146,9 @@ def test_the_secretariat_decides_and_publishes_and_the_public_sees_it(client, db
         )
         assert done.status_code == 302, done.get_data(as_text=True)
     refused = client.post_form(f"/admin/experts/{edition.id}/publish", {"reason": "Early"})
-    assert "Announce the champions before the winners" in client.get(
-        refused.location
-    ).get_data(as_text=True)
+    assert "Announce the champions before the winners" in client.get(refused.location).get_data(
+        as_text=True
+    )
     champions = client.post_form(f"/admin/editions/{edition.id}/champions/announce")
     assert champions.status_code == 302
     assert other.entry.title in client.get(f"/editions/{edition.year}/results").get_data(
