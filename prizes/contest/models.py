@@ -101,8 +101,8 @@ class Edition(Base):
             return Phase.SUBMISSION
         if voting_open:
             return Phase.VOTING
-        if moment < self.review_closes_at:
-            return Phase.REVIEW
+        if moment < self.review_closes_at or self.nominated_list_announced_at is None:
+            return Phase.REVIEW  # the review lasts until its list is announced
         return Phase.SELECTION
 
     def accepts_submissions(self, moment: datetime) -> bool:
