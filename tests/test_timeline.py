@@ -236,7 +236,7 @@ def test_decisions_and_champions_wait_for_the_vote(db):
     assert len(_decide(edition, shortlist[0])) == 2
 
 
-def test_champions_are_announced_before_the_winners_and_publication_waits(db):
+def test_champions_are_announced_before_the_winners_and_publication_waits(db, outbox):
     admin = _secretariat()
     edition = make_edition()
     shortlist = _shortlisted(edition)
@@ -246,6 +246,9 @@ def test_champions_are_announced_before_the_winners_and_publication_waits(db):
         decisions.publish_results(edition, by=admin, now=edition.selection_closes_at)
     assert decisions.announce_champions(edition, by=admin, now=now()) == 2
     assert {n.status for n in shortlist} == {NominationStatus.CHAMPION}
+    db.commit()
+    told = [m["To"] for m in outbox() if "is a champion" in m["Subject"]]
+    assert sorted(told) == sorted(n.nominator.email for n in shortlist)
     with pytest.raises(TimelineRefused, match="already announced"):
         decisions.announce_champions(edition, by=admin, now=now())
     with pytest.raises(TimelineRefused, match="voting is over"):

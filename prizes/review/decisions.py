@@ -440,10 +440,34 @@ def champions_of(edition: Edition) -> dict[int, list[Nomination]]:
 def announce_champions(edition: Edition, *, by: User, now: datetime) -> int:
     """Announce the shortlist of the last round (the top of each category by valid votes)
     as the edition's champions, before the winners are chosen among them. Returns how many.
-    Side effects: their status, the edition's announcement time, an audit event, the
-    public catalogue's cache."""
+    Side effects: their status, the edition's announcement time, a mail to each nominator,
+    an audit event, the public catalogue's cache."""
     timeline.refuse_if(champions_blockers(edition))
-    ids = _shortlisted_ids(edition)
+    champions = list(
+        db.session.scalars(
+            select(Nomination)
+            .where(
+                Nomination.edition_id == edition.id,
+                Nomination.status == NominationStatus.SHORTLISTED,
+            )
+            .options(
+                joinedload(Nomination.entry),
+                joinedload(Nomination.nominator),
+                joinedload(Nomination.category),
+            )
+        )
+    )
+    ids = [n.id for n in champions]
+    for nomination in champions:
+        mail.queue(
+            db.session,
+            to=nomination.nominator.email,
+            subject=str(_l("WSIS Prizes %(year)d: your project is a champion", year=edition.year)),
+            template="champion_announced",
+            nomination=nomination,
+            year=edition.year,
+            url=external_url("results.edition", year=edition.year),
+        )
     db.session.execute(
         update(Nomination)
         .where(Nomination.id.in_(ids))
