@@ -156,6 +156,8 @@ def test_the_secretariat_decides_and_publishes_and_the_public_sees_it(client, db
     )
     published = client.post_form(f"/admin/experts/{edition.id}/publish", {"reason": "Forum"})
     assert published.status_code == 302 and "/results" in published.location
+    timeline = client.get(f"/admin/editions/{edition.id}/timeline").get_data(as_text=True)
+    assert "The champions were announced on" in timeline and "Forum" in timeline
     db.refresh(nomination)
     assert nomination.status == NominationStatus.WINNER
     client.post_form("/logout")
@@ -165,7 +167,9 @@ def test_the_secretariat_decides_and_publishes_and_the_public_sees_it(client, db
     assert {r["outcome"] for r in data["results"]} == {"winner"}
     assert client.get(f"/editions/{edition.year}/results.csv").status_code == 200
     assert str(edition.year) in client.get("/results").get_data(as_text=True)
-    assert len(outbox()) == 2
+    subjects = [m["Subject"] for m in outbox()]
+    assert len([s for s in subjects if "is a champion" in s]) == 2  # told when announced
+    assert len([s for s in subjects if "the results" in s]) == 2
 
 
 def test_publishing_twice_is_refused(client, db, login_as):
