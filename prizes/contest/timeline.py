@@ -66,7 +66,8 @@ class TimelineRefused(DomainError):
 
 def when(moment: datetime) -> str:
     """A date as the refusals name it: Geneva time, the contest's clock."""
-    return str(_l("%(moment)s Geneva time", moment=f"{in_geneva(moment):%Y-%m-%d %H:%M}"))
+    stamp = in_geneva(moment).strftime("%Y-%m-%d %H:%M")
+    return str(_l("%(moment)s Geneva time", moment=stamp))
 
 
 def refuse_if(missing: list[str]) -> None:
