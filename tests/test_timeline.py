@@ -23,7 +23,7 @@ from prizes.core.clock import geneva_deadline, in_geneva, now
 from prizes.db import db as database
 from prizes.nominations import services as nominations
 from prizes.nominations.models import NominationStatus
-from prizes.review import decisions
+from prizes.review import champions, decisions
 from prizes.voting import rounds
 from tests.factories import (
     complete_fields,
@@ -228,7 +228,7 @@ def test_decisions_and_champions_wait_for_the_vote(db):
     with pytest.raises(TimelineRefused, match="No voting round"):
         _decide(edition, shortlist[0])
     with pytest.raises(TimelineRefused, match="No voting round"):
-        decisions.announce_champions(edition, by=_secretariat(), now=now())
+        champions.announce_champions(edition, by=_secretariat(), now=now())
     voting_round = make_round(edition=edition, nominations=shortlist)
     with pytest.raises(TimelineRefused, match="advance round 1"):
         _decide(edition, shortlist[0])
@@ -244,13 +244,13 @@ def test_champions_are_announced_before_the_winners_and_publication_waits(db, ou
     _decide(edition, shortlist[0])
     with pytest.raises(TimelineRefused, match="Announce the champions before the winners"):
         decisions.publish_results(edition, by=admin, now=edition.selection_closes_at)
-    assert decisions.announce_champions(edition, by=admin, now=now()) == 2
+    assert champions.announce_champions(edition, by=admin, now=now()) == 2
     assert {n.status for n in shortlist} == {NominationStatus.CHAMPION}
     db.commit()
     told = [m["To"] for m in outbox() if "is a champion" in m["Subject"]]
     assert sorted(told) == sorted(n.nominator.email for n in shortlist)
     with pytest.raises(TimelineRefused, match="already announced"):
-        decisions.announce_champions(edition, by=admin, now=now())
+        champions.announce_champions(edition, by=admin, now=now())
     with pytest.raises(TimelineRefused, match="voting is over"):
         _new_round(edition)
     with pytest.raises(TimelineRefused, match="needs an override with a reason"):

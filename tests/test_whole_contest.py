@@ -17,7 +17,7 @@ from prizes.contest.timeline import TimelineRefused
 from prizes.core.clock import now
 from prizes.nominations import services as nominations
 from prizes.nominations.models import Nomination, NominationStatus
-from prizes.review import decisions, scoring
+from prizes.review import champions, decisions, scoring
 from prizes.review import services as experts
 from prizes.review.models import ExpertAssignment, ReviewStage, RubricCriterion
 from prizes.stocktaking import importer
@@ -136,13 +136,13 @@ def test_an_edition_from_import_to_published_results(db, outbox):
                 client=voting.ClientTraits(),
             )
     with pytest.raises(TimelineRefused, match="advance round 1"):
-        decisions.announce_champions(edition, by=secretariat, now=opens + timedelta(days=2))
+        champions.announce_champions(edition, by=secretariat, now=opens + timedelta(days=2))
     shortlist = voting_rounds.advance_round(
         voting_round, by=secretariat, now=voting_round.closes_at
     )
     assert shortlist[category.id] == [submitted[2].id, submitted[3].id]
     assert voting_queries.tally(voting_round)[category.id][submitted[2].id] == 5
-    assert decisions.announce_champions(edition, by=secretariat, now=voting_round.closes_at) == 2
+    assert champions.announce_champions(edition, by=secretariat, now=voting_round.closes_at) == 2
 
     # Stage 2: the expert scores the champions; the proposal follows the scores.
     shortlisted = [db.get(Nomination, nid) for nid in shortlist[category.id]]
@@ -249,12 +249,12 @@ def test_a_full_edition_has_18_winners_and_72_champions(db, outbox):
     assert {last[3].id, last[4].id} <= set(shortlist[categories[-1].id])  # no votes, still in
 
     # The champions are announced before the winners: 90, five per category.
-    assert decisions.announce_champions(edition, by=secretariat, now=voting_round.closes_at) == 90
+    assert champions.announce_champions(edition, by=secretariat, now=voting_round.closes_at) == 90
 
     # Stage 2: the expert scores each category's champions, the best first.
     for category in categories:
-        champions = [db.get(Nomination, nid) for nid in shortlist[category.id]]
-        for place, nomination in enumerate(champions):
+        top_five = [db.get(Nomination, nid) for nid in shortlist[category.id]]
+        for place, nomination in enumerate(top_five):
             experts.declare_conflict(expert, nomination, has_conflict=False, reason=None, now=start)
             answers = {
                 c.id: scoring.CriterionScore(10 - place) for c in scoring.criteria_of(edition.id)
@@ -265,7 +265,7 @@ def test_a_full_edition_has_18_winners_and_72_champions(db, outbox):
         decisions.record_decision(
             edition,
             category,
-            winner_ids=[champions[0].id],
+            winner_ids=[top_five[0].id],
             rationale="Highest expert score",
             deviation_reason=None,
             override_reason=None,

@@ -17,7 +17,7 @@ from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.db import db
 from prizes.nominations import services as nominations
 from prizes.nominations.queries import list_editions
-from prizes.review import decisions
+from prizes.review import champions, decisions
 from prizes.review.rubric import CriterionFields, set_rubric
 from prizes.review.scoring import criteria_of
 from prizes.voting.queries import list_rounds
@@ -106,7 +106,7 @@ def timeline_page(edition_id: int) -> ResponseReturnValue:
         rounds=list_rounds(edition.id),
         nominated_list_missing=nominations.nominated_list_blockers(edition, now=moment, reason="-"),
         nominated_list_early=moment < edition.review_closes_at,
-        champions_missing=decisions.champions_blockers(edition),
+        champions_missing=champions.champions_blockers(edition),
         publish_missing=decisions.publish_blockers(edition, now=moment, reason="-"),
         publish_early=moment < edition.selection_closes_at,
         overrides=timeline.overrides_of(edition.id),
@@ -136,6 +136,6 @@ def announce_champions(edition_id: int) -> ResponseReturnValue:
     if not OverrideForm().validate_on_submit():
         abort(422)
     on_refusal_go_to(url_for("editions.timeline_page", edition_id=edition.id))
-    count = decisions.announce_champions(edition, by=signed_in_user(), now=now())
+    count = champions.announce_champions(edition, by=signed_in_user(), now=now())
     flash(_("The champions are announced: %(count)d projects.", count=count), "success")
     return redirect(url_for("editions.timeline_page", edition_id=edition.id))

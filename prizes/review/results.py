@@ -11,7 +11,8 @@ from prizes.contest.queries import list_categories
 from prizes.core.exports import csv_response
 from prizes.db import db
 from prizes.nominations.queries import get_edition_by_year
-from prizes.review.decisions import champions_of, decisions_of
+from prizes.review.champions import champions_of
+from prizes.review.decisions import decisions_of
 from prizes.review.models import DecisionOutcome
 
 bp = Blueprint("results", __name__)

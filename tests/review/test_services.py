@@ -17,7 +17,7 @@ from prizes.core.errors import NotAllowed
 from prizes.core.tokens import InvalidToken
 from prizes.db import db
 from prizes.nominations.models import NominationStatus
-from prizes.review import aggregation, decisions, scoring, services
+from prizes.review import aggregation, champions, decisions, scoring, services
 from prizes.review.models import ExpertAssignment, ReviewStage, RubricCriterion, ScoreStatus
 from prizes.review.scoring import CriterionScore
 from tests.factories import (
@@ -338,7 +338,7 @@ def test_deciding_early_needs_a_reason(db, edition):
 def test_publication_marks_outcomes_mails_nominators_and_locks(db, edition, outbox):
     admin = make_user(roles=(Role.SECRETARIAT,))
     _, shortlist = _shortlist_with_scores(edition, [9, 5])
-    decisions.announce_champions(edition, by=admin, now=now())
+    champions.announce_champions(edition, by=admin, now=now())
     with pytest.raises(TimelineRefused, match="undecided: 4"):
         decisions.publish_results(edition, by=admin, now=now(), reason="Early")
     decisions.record_decision(
