@@ -27,13 +27,27 @@ PUBLIC = ("nominated", "shortlisted", "winner", "champion")
 PLACE_HOLDING = ("submitted", "returned", "nominated", "rejected", *PUBLIC)
 
 
+CHAMPIONS_CHECK = "champions_announced_at IS NULL OR nominated_list_announced_at IS NOT NULL"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("editions") as batch:
-        batch.add_column(
-            sa.Column("nominated_list_announced_at", sa.DateTime(timezone=True), nullable=True)
+    # Plain ADD COLUMN, never a batch copy: on SQLite a copy drops the old table, which the
+    # foreign keys of every table that refers to it refuse once there is data.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.add_column(
+        "editions",
+        sa.Column("nominated_list_announced_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    if sqlite:  # SQLite adds a CHECK only with its column
+        op.execute(
+            "ALTER TABLE editions ADD COLUMN champions_announced_at DATETIME "
+            "CONSTRAINT ck_editions_champions_after_nominated_list "
+            f"CHECK ({CHAMPIONS_CHECK})"
         )
-        batch.add_column(
-            sa.Column("champions_announced_at", sa.DateTime(timezone=True), nullable=True)
+    else:
+        op.add_column(
+            "editions",
+            sa.Column("champions_announced_at", sa.DateTime(timezone=True), nullable=True),
         )
     op.create_table(
         "timeline_overrides",
@@ -56,16 +70,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_timeline_overrides")),
     )
-    op.create_index(
-        op.f("ix_timeline_overrides_edition_id"), "timeline_overrides", ["edition_id"]
-    )
-    with op.batch_alter_table("nominations") as batch:
-        batch.add_column(sa.Column("submitter_key", sa.String(length=300), nullable=True))
+    op.create_index(op.f("ix_timeline_overrides_edition_id"), "timeline_overrides", ["edition_id"])
+    op.add_column("nominations", sa.Column("submitter_key", sa.String(length=300), nullable=True))
     _backfill()
-    with op.batch_alter_table("editions") as batch:
-        batch.create_check_constraint(
-            op.f("ck_editions_champions_after_nominated_list"),
-            "champions_announced_at IS NULL OR nominated_list_announced_at IS NOT NULL",
+    if not sqlite:
+        op.create_check_constraint(
+            op.f("ck_editions_champions_after_nominated_list"), "editions", CHAMPIONS_CHECK
         )
     op.create_index(
         "uq_nominations_one_per_submitter",
@@ -113,15 +123,11 @@ def _backfill() -> None:
     )
     with_public = set(
         connection.execute(
-            sa.select(nominations.c.edition_id)
-            .where(nominations.c.status.in_(PUBLIC))
-            .distinct()
+            sa.select(nominations.c.edition_id).where(nominations.c.status.in_(PUBLIC)).distinct()
         ).scalars()
     )
     for edition_id, closes, published in connection.execute(
-        sa.select(
-            editions.c.id, editions.c.submission_closes_at, editions.c.results_published_at
-        )
+        sa.select(editions.c.id, editions.c.submission_closes_at, editions.c.results_published_at)
     ).all():
         if edition_id not in with_public and edition_id not in first_round:
             continue
@@ -162,11 +168,19 @@ def _backfill() -> None:
 
 def downgrade() -> None:
     op.drop_index("uq_nominations_one_per_submitter", table_name="nominations")
-    with op.batch_alter_table("nominations") as batch:
-        batch.drop_column("submitter_key")
+    op.drop_column("nominations", "submitter_key")
     op.drop_index(op.f("ix_timeline_overrides_edition_id"), table_name="timeline_overrides")
     op.drop_table("timeline_overrides")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(
+            op.f("ck_editions_champions_after_nominated_list"), "editions", type_="check"
+        )
+        op.drop_column("editions", "champions_announced_at")
+        op.drop_column("editions", "nominated_list_announced_at")
+        return
+    # SQLite drops a column named in a CHECK only by copying the table (a batch), which
+    # its foreign keys allow only while no other table refers to an edition.
     with op.batch_alter_table("editions") as batch:
-        batch.drop_constraint("ck_editions_champions_after_nominated_list", type_="check")
+        batch.drop_constraint(op.f("ck_editions_champions_after_nominated_list"), type_="check")
         batch.drop_column("champions_announced_at")
         batch.drop_column("nominated_list_announced_at")
