@@ -19,10 +19,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from prizes.core.clock import now
+from prizes.core.i18n import current_language, supported
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +38,25 @@ class Message:
     body: str
 
 
-def queue(session: Session, *, to: str, subject: str, template: str, **context: Any) -> Message:
-    """Render ``templates/mail/<template>.txt`` and send it once ``session`` commits."""
-    subject = " ".join(subject.split())  # a header is one line, whatever a title holds
-    message = Message(
-        to=to, subject=subject, body=render_template(f"mail/{template}.txt", **context)
-    )
+def queue(
+    session: Session,
+    *,
+    to: str,
+    subject: Any,
+    template: str,
+    language: str | None = None,
+    **context: Any,
+) -> Message:
+    """Render ``templates/mail/<template>.txt`` and send it once ``session`` commits.
+
+    Subject and body are written in ``language``, the recipient's (their profile's, or for
+    an address with no account yet the language of the page that caused the mail); pass
+    the subject as a lazy string so it is translated here too. An unknown language gives
+    English."""
+    with force_locale(supported(language) or current_language()):
+        subject = " ".join(str(subject).split())  # a header is one line, whatever it holds
+        body = render_template(f"mail/{template}.txt", **context)
+    message = Message(to=to, subject=subject, body=body)
     session.info.setdefault(_PENDING, []).append(message)
     return message
 

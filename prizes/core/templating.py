@@ -5,20 +5,46 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from babel import Locale, dates, numbers
 from flask import Flask, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from prizes.core.clock import GENEVA
-from prizes.core.vocabulary import SDG_NAMES, STAKEHOLDER_TYPE_LABELS, country_name
+from prizes.core.i18n import current_language
+from prizes.core.vocabulary import (
+    SDG_NAMES,
+    STAKEHOLDER_TYPE_LABELS,
+    action_line_label,
+    country_name,
+)
 
 
 def geneva_time(moment: datetime | None) -> str:
-    """A moment in Geneva time, the contest's official clock, e.g. '3 March 2027, 23:00 CET'."""
+    """A moment in Geneva time, the contest's official clock, written as the reader's
+    language writes dates: '3 March 2027, 23:00 Geneva time', '2027年3月3日 23:00 日内瓦时间'."""
     if moment is None:
         return ""
+    locale = Locale.parse(format_locale())
     local = moment.astimezone(GENEVA)
-    return f"{format_datetime(local.replace(tzinfo=None), 'd MMMM y, HH:mm')} {local.tzname()}"
+    day = dates.format_date(local, "long", locale=locale)
+    hour = dates.format_time(local, "short", tzinfo=GENEVA, locale=locale)
+    stamp = locale.datetime_formats["medium"].format(hour, day).replace("'", "")
+    return str(_l("%(moment)s Geneva time", moment=stamp))
+
+
+def format_locale() -> str:
+    """The Babel locale that formats dates and numbers: the page's language, with English
+    written the international way (24-hour clock, day before month)."""
+    language = current_language()
+    return "en_GB" if language == "en" else language
+
+
+def number(value: float | int | None) -> str:
+    """A count or figure as the reader's language writes it (12,345 / 12 345 / ١٢٬٣٤٥)."""
+    if value is None:
+        return ""
+    return numbers.format_decimal(value, locale=format_locale())
 
 
 FLAG_LABELS = {
@@ -54,6 +80,8 @@ def url_with(endpoint: str, **changes: Any) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["geneva_time"] = geneva_time
     app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["action_line"] = action_line_label
+    app.jinja_env.filters["number"] = number
     app.jinja_env.filters["stakeholder_type"] = lambda value: (
         STAKEHOLDER_TYPE_LABELS.get(value, value) if value else ""
     )
