@@ -42,7 +42,9 @@ def from_header() -> str | None:
     """The best of the six for the browser's ``Accept-Language`` (Werkzeug parses it and
     ignores what it cannot read; its match falls back from ``zh-CN`` to ``zh``)."""
     try:
-        return supported(request.accept_languages.best_match(list(LANGUAGES)))
+        # English first: a bare "*" (any language) gets the default.
+        offered = [DEFAULT, *(code for code in LANGUAGES if code != DEFAULT)]
+        return supported(request.accept_languages.best_match(offered))
     except ValueError:  # a header Werkzeug could not make sense of counts as none
         return None
 

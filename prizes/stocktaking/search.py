@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, column, func, literal_column, or_, table, text
+from sqlalchemy import Select, case, column, func, literal_column, or_, table, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from prizes.db import db
@@ -88,8 +88,15 @@ class TextMatch:
             return self._postgres(query)
         return self._sqlite(query)
 
+    def _title_first(self) -> ColumnElement[Any]:
+        """The rank of a match by substrings alone: entries with the term in their title
+        first."""
+        if not self.substring_terms:
+            return StocktakingEntry.id
+        return case((_title_contains(self.substring_terms[0]), 0), else_=1)
+
     def _sqlite(self, query: Select[Any]) -> tuple[Select[Any], ColumnElement[Any]]:
-        rank: ColumnElement[Any] = literal_column("0")
+        rank = self._title_first()
         if self.word_terms:
             # Each word as a quoted prefix term: "rural"* "broad"* (all must match).
             expression = " ".join(f'"{word}"*' for word in self.word_terms)
@@ -113,7 +120,7 @@ class TextMatch:
         return query, rank
 
     def _postgres(self, query: Select[Any]) -> tuple[Select[Any], ColumnElement[Any]]:
-        rank: ColumnElement[Any] = literal_column("0")
+        rank = self._title_first()
         if self.word_terms:
             expression = " & ".join(f"{word}:*" for word in self.word_terms)
             tsquery = func.to_tsquery(literal_column("'english'"), expression)
@@ -134,6 +141,10 @@ def _contains(word: str) -> ColumnElement[bool]:
         StocktakingEntry.organisation.like(pattern, escape="\\"),
         StocktakingEntry.description.like(pattern, escape="\\"),
     )
+
+
+def _title_contains(word: str) -> ColumnElement[bool]:
+    return StocktakingEntry.title.like(_pattern(word), escape="\\")
 
 
 def _pattern(word: str) -> str:
