@@ -312,3 +312,24 @@ def test_every_page_of_the_four_journeys_renders_in_each_language(app, db, langu
             text = " ".join(TAGS.sub(" ", body).split())
             leftovers += [(name, phrase) for phrase in english if phrase in text]
     assert sorted(set(leftovers)) == []
+
+
+def test_the_stylesheet_uses_logical_properties_so_arabic_mirrors():
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parent.parent / "static/css/site.css").read_text()
+    physical = re.findall(
+        r"(?:margin|padding|border|inset)-(?:left|right|top|bottom)\b[\w-]*"
+        r"|(?<![\w-])(?:left|right)\s*:|text-align:\s*(?:left|right)|float:\s*(?:left|right)",
+        css,
+    )
+    assert physical == []
+
+
+def test_a_choice_made_before_signing_in_goes_to_the_profile(client, db):
+    user = make_user()
+    db.commit()
+    client.post_form("/language", {"language": "es", "next": "/"})
+    client.login(user.email)
+    db.expire_all()
+    assert db.get(User, user.id).language == "es"

@@ -164,6 +164,10 @@ def login() -> ResponseReturnValue:
 def _sign_in(user: User, *, remember: bool) -> None:
     login_user(user, remember=remember)
     start_session(remember, now())
+    # A language chosen on this device before signing in is the reader's latest choice.
+    chosen = i18n.supported(request.cookies.get(i18n.COOKIE))
+    if chosen:
+        services.set_language(user, chosen)
 
 
 def _pending_key() -> str:

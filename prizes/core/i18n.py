@@ -104,3 +104,5 @@ def _template_globals() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     app.after_request(_vary)
     app.context_processor(_template_globals)
+    # A global, not only context: imported macros (the charts) see globals only.
+    app.jinja_env.globals["text_direction"] = text_direction
