@@ -168,6 +168,7 @@ def _sign_in(user: User, *, remember: bool) -> None:
     chosen = i18n.supported(request.cookies.get(i18n.COOKIE))
     if chosen:
         services.set_language(user, chosen)
+    i18n.remember_profile_language(user.language)
 
 
 def _pending_key() -> str:
@@ -318,6 +319,7 @@ def set_language() -> ResponseReturnValue:
         abort(400)
     if current_user.is_authenticated:
         services.set_language(signed_in_user(), language)
+        i18n.remember_profile_language(language)
     target = request.form.get("next")
     response = redirect(target if is_safe_next(target) else url_for("contest.home"), code=303)
     return i18n.remember_choice(response, language)

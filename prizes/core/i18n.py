@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -49,14 +49,29 @@ def from_header() -> str | None:
         return None
 
 
+SESSION_KEY = "language"
+
+
 def select_locale() -> str:
-    """Flask-Babel's locale selector: cookie, profile, header, English."""
+    """Flask-Babel's locale selector: cookie, profile, header, English.
+
+    The profile's language travels in the session (put there at sign-in and by the
+    switcher), so choosing a language reads no account: the vote stays one statement."""
     if not has_request_context():
         return DEFAULT
     chosen = supported(request.cookies.get(COOKIE))
-    if chosen is None and current_user and current_user.is_authenticated:
-        chosen = supported(getattr(current_user, "language", None))
+    if chosen is None and "_user_id" in session:
+        chosen = supported(session.get(SESSION_KEY))
+    if chosen is None and SESSION_KEY not in session and current_user.is_authenticated:
+        # A session restored from the remember-me cookie: read the profile once.
+        remember_profile_language(getattr(current_user, "language", None))
+        chosen = supported(session.get(SESSION_KEY))
     return chosen or from_header() or DEFAULT
+
+
+def remember_profile_language(language: str | None) -> None:
+    """Keep the signed-in reader's profile language in their session ("" for none)."""
+    session[SESSION_KEY] = supported(language) or ""
 
 
 def current_language() -> str:
