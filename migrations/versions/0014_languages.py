@@ -35,10 +35,18 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("language", sa.String(length=8), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
+        # The extension is made once per database, in the schema first migrated; name its
+        # operator class with that schema, so a schema migrated later finds it too.
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        schema = op.get_bind().scalar(
+            sa.text(
+                "SELECT n.nspname FROM pg_extension e "
+                "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+            )
+        )
         op.execute(
             "CREATE INDEX ix_stocktaking_entries_search_text ON stocktaking_entries "
-            f"USING gin ({TEXT} gin_trgm_ops)"
+            f'USING gin ({TEXT} "{schema}".gin_trgm_ops)'
         )
         return
     op.execute(

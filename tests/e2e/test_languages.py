@@ -74,6 +74,9 @@ def test_a_voter_votes_in_arabic_right_to_left(live_server, browser, ballot, axe
         "rtl",
     ]  # from Accept-Language alone
     findings = _scan(page, axe_script)
+    page.goto(base + "/register")
+    _shot(page, "ar-register-form")
+    findings += _scan(page, axe_script)
     _sign_in(
         page, base, "arabic@example.org", {"email": "البريد الإلكتروني", "password": "كلمة المرور"}
     )
@@ -95,6 +98,10 @@ def test_a_voter_votes_in_arabic_right_to_left(live_server, browser, ballot, axe
     assert page.locator(".flash-success").count() == 1
     _shot(page, "ar-voted")
     findings += _scan(page, axe_script)
+    page.goto(base + f"/vote/{round_id}/")
+    progress = page.locator("progress").first
+    assert progress.get_attribute("value") == "1"  # one category of two voted
+    _shot(page, "ar-ballot-progress")
     page.goto(base + "/vote/mine")
     _shot(page, "ar-my-votes")
     findings += _scan(page, axe_script)
