@@ -54,9 +54,12 @@ format: install-test
 test: lint
 	$(BIN)/pytest
 
+# Refresh the template from the code and every language's catalogue from the template
+# (new messages come in empty, changed ones are not guessed); then translate what
+# `pytest tests/test_translations.py` lists. See docs/translating.md.
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o prizes/translations/messages.pot --no-location --sort-output --omit-header .
-	$(BIN)/pybabel update -i prizes/translations/messages.pot -d prizes/translations -l en --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i prizes/translations/messages.pot -d prizes/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from prizes.config import load_settings
@@ -54,7 +54,7 @@ def register_extensions(app: Flask) -> None:
         models,  # noqa: F401  (every table known before the first query)
     )
     from prizes.accounts import sessions
-    from prizes.core import limits
+    from prizes.core import i18n, limits
     from prizes.extensions import babel, csrf, db
     from prizes.review import rubric
 
@@ -62,15 +62,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limits.init_app(app)
     jobs.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     sessions.init_app(app)
     rubric.init_app(app)  # an edition is created with the default rubric
-
-
-def _select_locale() -> str:
-    if not has_request_context():
-        return "en"
-    return request.accept_languages.best_match(["en"]) or "en"
 
 
 def register_blueprints(app: Flask) -> None:

@@ -79,7 +79,8 @@ def test_the_votes_of_a_round_are_exported_and_downloaded(client, db, login_as, 
         f"attachment; filename={export.download_name}"
     )
     assert download.headers["Cache-Control"] == "no-store"
-    rows = list(csv.DictReader(io.StringIO(text)))
+    assert text.startswith("\ufeff")  # a BOM: spreadsheets read the file as UTF-8
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert list(rows[0]) == [
         "vote_id",
         "receipt_code",
@@ -104,7 +105,7 @@ def test_the_nominations_of_an_edition_are_exported(client, db, login_as, folder
     assert export.status is ExportStatus.DONE and export.row_count == 2
     with client.get(f"/admin/exports/{export.id}/download") as download:
         text = download.get_data(as_text=True)
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert {row["project"] for row in rows} == {'\'=HYPERLINK("http://evil")', "Plain title"}
     assert {row["status"] for row in rows} == {"nominated"}
     assert "@" not in text

@@ -91,6 +91,7 @@ NOT_PAGES = {
     "accounts.logout",
     "accounts.reset_password",
     "accounts.become_stakeholder",
+    "accounts.set_language",  # POST only, anyone: tests/test_languages.py
     "accounts.confirm_email_change",
     "accounts.login_code",
     "accounts.two_factor_qr",

@@ -51,6 +51,9 @@ class User(UserMixin, Base):
         enum_type(StakeholderType, "stakeholder_type")
     )
     country: Mapped[str | None] = mapped_column(String(2))
+    # The reader's language (one of core.i18n.LANGUAGES): the switcher's choice, or the
+    # language of the page they registered on. Pages and mails follow it.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user",

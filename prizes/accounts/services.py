@@ -46,7 +46,9 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email_canonical == canonical_email(email)))
 
 
-def register_user(*, email: str, password: str, now: datetime) -> Registration:
+def register_user(
+    *, email: str, password: str, now: datetime, language: str | None = None
+) -> Registration:
     """Create an unverified account and mail its verification link.
 
     Side effects: adds the user and an audit event; queues a mail. An address whose mailbox
@@ -64,6 +66,7 @@ def register_user(*, email: str, password: str, now: datetime) -> Registration:
         email_canonical=canonical_email(email),
         password_hash=password_hash,
         created_at=now,
+        language=language,
     )
     try:
         # A savepoint: a simultaneous registration of the same mailbox (another alias of
@@ -87,7 +90,8 @@ def _already_registered(existing: User) -> Registration:
     mail.queue(
         db.session,
         to=existing.email,
-        subject=str(_l("Someone tried to register with your address")),
+        language=existing.language,
+        subject=_l("Someone tried to register with your address"),
         template="already_registered",
         login_url=external_url("accounts.login"),
         reset_url=external_url("accounts.forgot_password"),
@@ -105,7 +109,8 @@ def send_verification(user: User) -> None:
     mail.queue(
         db.session,
         to=user.email,
-        subject=str(_l("Confirm your email address")),
+        language=user.language,
+        subject=_l("Confirm your email address"),
         template="verify_email",
         verify_url=external_url("accounts.verify_email", token=token),
         hours=current_app.config["VERIFY_TOKEN_MAX_AGE"] // 3600,
@@ -178,7 +183,8 @@ def request_password_reset(*, email: str) -> None:
     mail.queue(
         db.session,
         to=user.email,
-        subject=str(_l("Reset your password")),
+        language=user.language,
+        subject=_l("Reset your password"),
         template="reset_password",
         reset_url=external_url("accounts.reset_password", token=token),
         minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
@@ -244,7 +250,8 @@ def request_email_change(user: User, *, current: str, new_email: str) -> None:
     mail.queue(
         db.session,
         to=new_email.strip(),
-        subject=str(_l("Confirm your new email address")),
+        language=user.language,
+        subject=_l("Confirm your new email address"),
         template="verify_email",
         verify_url=external_url("accounts.confirm_email_change", token=token),
         hours=current_app.config["VERIFY_TOKEN_MAX_AGE"] // 3600,
@@ -278,7 +285,8 @@ def confirm_email_change(token: str) -> User:
     mail.queue(
         db.session,
         to=old,
-        subject=str(_l("Your WSIS Prizes account has a new email address")),
+        language=user.language,
+        subject=_l("Your WSIS Prizes account has a new email address"),
         template="email_changed",
         new_email=user.email,
         reset_url=external_url("accounts.forgot_password"),
@@ -302,6 +310,15 @@ def update_profile(
     user.organisation_type = organisation_type
     user.country = country.upper()
     audit.record(db.session, "user.profile_updated", actor=user, target=user)
+
+
+def set_language(user: User, language: str) -> None:
+    """Keep the reader's language in their profile: pages and mails follow it."""
+    if user.language != language:
+        user.language = language
+        audit.record(
+            db.session, "user.language_changed", actor=user, target=user, language=language
+        )
 
 
 def grant_role(user: User, role: Role, *, by: User | None) -> bool:

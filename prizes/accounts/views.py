@@ -34,7 +34,7 @@ from prizes.accounts.limits import email_key, email_network_key
 from prizes.accounts.models import Role, User
 from prizes.accounts.permissions import signed_in_user
 from prizes.accounts.sessions import start_session
-from prizes.core import proof_of_work
+from prizes.core import i18n, proof_of_work
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.forms import form_page
@@ -68,7 +68,12 @@ def register() -> ResponseReturnValue:
             # Refused without saying why: the same answer as a real registration.
             return render_template(CHECK_MAIL, email=form.email.data)
         on_refusal_show(page, form, field=form.email, proof_of_work=proof_asked)
-        services.register_user(email=form.email.data, password=form.password.data, now=now())
+        services.register_user(
+            email=form.email.data,
+            password=form.password.data,
+            now=now(),
+            language=i18n.current_language(),
+        )
         # The same answer whether or not the address already had an account.
         return render_template(CHECK_MAIL, email=form.email.data)
     return _register_page(form)
@@ -161,6 +166,11 @@ def login() -> ResponseReturnValue:
 def _sign_in(user: User, *, remember: bool) -> None:
     login_user(user, remember=remember)
     start_session(remember, now())
+    # A language chosen on this device before signing in is the reader's latest choice.
+    chosen = i18n.supported(request.cookies.get(i18n.COOKIE))
+    if chosen:
+        services.set_language(user, chosen)
+    i18n.remember_profile_language(user.language)
 
 
 def _pending_key() -> str:
@@ -301,6 +311,24 @@ def profile() -> ResponseReturnValue:
         form,
         may_become_stakeholder=not current_user.has_role(Role.STAKEHOLDER),
     )
+
+
+@bp.route("/language", methods=["POST"])
+@limiter.limit(setting("LIMIT_LANGUAGE"))
+def set_language() -> ResponseReturnValue:
+    """The header's switcher: kept in a cookie, and in the profile of a signed-in reader.
+
+    An unknown language is refused with a 400 and changes nothing; the reader goes back to
+    the page they were on (only a local path is followed)."""
+    language = i18n.supported(request.form.get("language"))
+    if language is None or request.form.get("language") != language:
+        abort(400)
+    if current_user.is_authenticated:
+        services.set_language(signed_in_user(), language)
+        i18n.remember_profile_language(language)
+    target = request.form.get("next")
+    response = redirect(target if is_safe_next(target) else url_for("contest.home"), code=303)
+    return i18n.remember_choice(response, language)
 
 
 @bp.route("/account/stakeholder", methods=["POST"])

@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -21,6 +22,33 @@ from prizes.core.clock import now
 from prizes.core.vocabulary import ActionLine
 from prizes.db import Base, UTCDateTime, enum_type
 
+# The 18 categories' names for the reader, by slug: the table keeps the English name, the
+# catalogues hold the six languages (see docs/translating.md for the official wordings).
+CATEGORY_NAMES = {
+    "governments-and-stakeholders": _l(
+        "The role of governments and all stakeholders in the promotion of ICTs for development"
+    ),
+    "infrastructure": _l("Information and communication infrastructure"),
+    "access-to-information": _l("Access to information and knowledge"),
+    "capacity-building": _l("Capacity building"),
+    "confidence-and-security": _l("Building confidence and security in the use of ICTs"),
+    "enabling-environment": _l("Enabling environment"),
+    "e-government": _l("ICT applications: e-government"),
+    "e-business": _l("ICT applications: e-business"),
+    "e-learning": _l("ICT applications: e-learning"),
+    "e-health": _l("ICT applications: e-health"),
+    "e-employment": _l("ICT applications: e-employment"),
+    "e-environment": _l("ICT applications: e-environment"),
+    "e-agriculture": _l("ICT applications: e-agriculture"),
+    "e-science": _l("ICT applications: e-science"),
+    "cultural-diversity": _l(
+        "Cultural diversity and identity, linguistic diversity and local content"
+    ),
+    "media": _l("Media"),
+    "ethical-dimensions": _l("Ethical dimensions of the Information Society"),
+    "international-cooperation": _l("International and regional cooperation"),
+}
+
 
 class Category(Base):
     """One of the 18 WSIS Prizes categories, each tied to one action line (seeded)."""
@@ -32,7 +60,14 @@ class Category(Base):
     number: Mapped[int] = mapped_column(SmallInteger, unique=True)
     action_line: Mapped[ActionLine] = mapped_column(enum_type(ActionLine, "action_line"))
     slug: Mapped[str] = mapped_column(String(60), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    # The official English name as seeded; pages show ``name``, in the reader's language.
+    official_name: Mapped[str] = mapped_column("name", String(200))
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language, translated by slug at display time."""
+        label = CATEGORY_NAMES.get(self.slug)
+        return str(label) if label is not None else self.official_name
 
     def __repr__(self) -> str:
         return f"<Category {self.number} {self.action_line}>"

@@ -5,6 +5,10 @@ per-process cache would go stale in the other workers. With Redis, entries live 
 version number per scope; a write that changes the data bumps the version (one INCR), so
 every worker's next read misses and recomputes. Nothing is ever cleared by hand, and
 entries also expire after a while.
+
+Every key holds the language of the page being answered, here at the root: whatever a
+caller caches (a rendered fragment, a list with translated names), a reader in French never
+gets what was computed for a reader in Arabic.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from prizes.core.i18n import current_language
 from prizes.core.redis_client import cache_breaker, client
 
 log = logging.getLogger(__name__)
@@ -33,7 +38,8 @@ def _client() -> Any | None:
 
 
 def cached(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) -> T:
-    """``compute()``'s JSON-able result, from the cache when this scope has not changed.
+    """``compute()``'s JSON-able result, from the cache when this scope has not changed
+    (one entry per language: see the module's note).
 
     Redis down, refusing or hung: the value is computed, as without a cache (the page
     costs the timeout once, then nothing while the breaker is open)."""
@@ -42,7 +48,7 @@ def cached(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) ->
         return compute()
     try:
         version = int(redis_client.get(f"{PREFIX}:v:{scope}") or 0)
-        entry = f"{PREFIX}:{scope}:{version}:{key}"
+        entry = entry_key(scope, version, key)
         hit = redis_client.get(entry)
     except Exception as error:  # a cache that is down must not take the page down
         cache_breaker.failed(error)
@@ -55,6 +61,11 @@ def cached(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) ->
     except Exception as error:
         cache_breaker.failed(error)
     return value
+
+
+def entry_key(scope: str, version: int, key: str) -> str:
+    """Where one cached value lives: its scope, the scope's version, the language, the key."""
+    return f"{PREFIX}:{scope}:{version}:{current_language()}:{key}"
 
 
 def bump(*scopes: str) -> None:

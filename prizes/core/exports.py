@@ -19,13 +19,20 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+# A byte-order mark first: spreadsheets then read the file as UTF-8, so names in Arabic,
+# Chinese or Russian open as written instead of as mojibake.
+BOM = "\ufeff"
+
+
 def csv_response(records: Sequence[dict[str, Any]], filename: str) -> Response:
     buffer = io.StringIO()
+    buffer.write(BOM)
     header = list(records[0]) if records else ["empty"]
     write_csv(buffer, header, ([record[key] for key in header] for record in records))
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

@@ -34,9 +34,12 @@ def _wtforms_messages(locale: str) -> Translations:
 
 
 def options(pairs: Iterable[tuple[Any, Any]], *, blank: Any = None) -> list[SelectChoice]:
-    """Choices for a SelectField; ``blank`` adds a first, empty "choose" option."""
-    first = [SelectChoice("", str(blank))] if blank is not None else []
-    return first + [SelectChoice(str(value), str(label)) for value, label in pairs]
+    """Choices for a SelectField; ``blank`` adds a first, empty "choose" option.
+
+    Labels stay as given: a lazy string made when the module loads is read when the page
+    is drawn, in the reader's language."""
+    first = [SelectChoice("", blank)] if blank is not None else []
+    return first + [SelectChoice(str(value), label) for value, label in pairs]
 
 
 def email_field(label: Any = None) -> EmailField:

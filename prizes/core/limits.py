@@ -37,6 +37,7 @@ DEFAULT_LIMITS = {
     "LIMIT_VOTE_ADDRESS": "120 per minute",
     "LIMIT_VOTE_ACCOUNT": "30 per minute; 200 per hour",
     "LIMIT_RECEIPT": "30 per minute",
+    "LIMIT_LANGUAGE": "30 per minute",
     # Proof-of-work challenges (one per registration or vote form sent).
     "LIMIT_POW_CHALLENGE": "120 per minute",
 }

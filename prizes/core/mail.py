@@ -28,11 +28,13 @@ from urllib.parse import unquote, urlsplit
 
 from blinker import Namespace
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from prizes.core.clock import now
+from prizes.core.i18n import current_language, supported
 from prizes.db import Base, UTCDateTime, enum_type
 
 log = logging.getLogger(__name__)
@@ -100,17 +102,30 @@ class OutgoingMail(Base):
 
 
 def queue(
-    session: Session, *, to: str, subject: str, template: str, **context: Any
+    session: Session,
+    *,
+    to: str,
+    subject: Any,
+    template: str,
+    language: str | None = None,
+    **context: Any,
 ) -> OutgoingMail:
     """Render ``templates/mail/<template>.txt`` and record it in ``session``'s transaction;
-    it is sent once that commits, and never if it rolls back."""
-    subject = " ".join(subject.split())  # a header is one line, whatever a title holds
+    it is sent once that commits, and never if it rolls back.
+
+    Subject and body are written in ``language``, the recipient's (their profile's, or for
+    an address with no account yet the language of the page that caused the mail); pass
+    the subject as a lazy string so it is translated here too. An unknown language gives
+    English."""
+    with force_locale(supported(language) or current_language()):
+        subject = " ".join(str(subject).split())  # a header is one line, whatever it holds
+        body = render_template(f"mail/{template}.txt", **context)
     moment = now()
     mail = OutgoingMail(
         message_id=make_msgid(domain="wsis-prizes"),
         recipient=to,
         subject=subject,
-        body=render_template(f"mail/{template}.txt", **context),
+        body=body,
         status=MailStatus.PENDING,
         created_at=moment,
         next_attempt_at=moment,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 
 import pycountry
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 
@@ -41,6 +43,31 @@ class ActionLine(StrEnum):
     C11 = "C11"
 
 
+# The WSIS action lines of the Geneva Plan of Action, C1 to C11.
+ACTION_LINE_NAMES = {
+    ActionLine.C1: _l(
+        "The role of public governance authorities and all stakeholders in the promotion of "
+        "ICTs for development"
+    ),
+    ActionLine.C2: _l("Information and communication infrastructure"),
+    ActionLine.C3: _l("Access to information and knowledge"),
+    ActionLine.C4: _l("Capacity building"),
+    ActionLine.C5: _l("Building confidence and security in the use of ICTs"),
+    ActionLine.C6: _l("Enabling environment"),
+    ActionLine.C7: _l("ICT applications"),
+    ActionLine.C8: _l("Cultural diversity and identity, linguistic diversity and local content"),
+    ActionLine.C9: _l("Media"),
+    ActionLine.C10: _l("Ethical dimensions of the Information Society"),
+    ActionLine.C11: _l("International and regional cooperation"),
+}
+
+
+def action_line_label(line: ActionLine | str) -> str:
+    """'C7: ICT applications', in the reader's language."""
+    code = ActionLine(line)
+    return f"{code.value}: {ACTION_LINE_NAMES[code]}"
+
+
 SDG_NUMBERS = range(1, 18)
 
 SDG_NAMES = {
@@ -65,9 +92,16 @@ SDG_NAMES = {
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """ISO 3166-1 alpha-2 codes with their English names, sorted by name."""
-    countries = sorted(pycountry.countries, key=lambda country: country.name)
-    return [(country.alpha_2, country.name) for country in countries]
+    """ISO 3166-1 alpha-2 codes with their names in the reader's language, sorted by name."""
+    pairs = [(country.alpha_2, country_name(country.alpha_2)) for country in pycountry.countries]
+    return sorted(pairs, key=lambda pair: sort_key(pair[1]))
+
+
+def sort_key(text: str) -> str:
+    """A key that sorts names in any script sensibly without a collation library: case
+    and accents folded (É with E), scripts then in code-point order."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def is_country_code(code: str) -> bool:
@@ -77,6 +111,11 @@ def is_country_code(code: str) -> bool:
 def country_name(code: str | None) -> str:
     if not code:
         return ""
+    locale = get_locale()
+    if locale is not None:
+        local_name = locale.territories.get(code.upper())
+        if local_name:
+            return str(local_name)
     country = pycountry.countries.get(alpha_2=code)
     return country.name if country else code
 

@@ -91,7 +91,7 @@ def nomination_rows(edition_id: int) -> Iterator[tuple[Any, ...]]:
         select(
             Nomination.id,
             Category.number,
-            Category.name,
+            Category.official_name,
             Nomination.status,
             Nomination.status_reason,
             StocktakingEntry.title,

@@ -76,7 +76,7 @@ def write_export(export: Export, *, folder: Path) -> tuple[str, int]:
     partial = folder / f".{name}.{os.getpid()}.part"
     header, rows = _rows_of(export)
     try:
-        with partial.open("w", newline="", encoding="utf-8") as handle:
+        with partial.open("w", newline="", encoding="utf-8-sig") as handle:
             count = write_csv(handle, header, rows)
         partial.replace(folder / name)
     finally:

@@ -320,9 +320,8 @@ def review_nomination(
     mail.queue(
         db.session,
         to=nomination.nominator.email,
-        subject=str(
-            _l("Your WSIS Prizes nomination: %(title)s", title=nomination.entry.title[:80])
-        ),
+        language=nomination.nominator.language,
+        subject=_l("Your WSIS Prizes nomination: %(title)s", title=nomination.entry.title[:80]),
         template="nomination_reviewed",
         nomination=nomination,
         outcome=outcome.value,

@@ -366,7 +366,8 @@ def publish_results(edition: Edition, *, by: User, now: datetime, reason: str | 
             mail.queue(
                 db.session,
                 to=nomination.nominator.email,
-                subject=str(_l("WSIS Prizes %(year)d: the results", year=edition.year)),
+                language=nomination.nominator.language,
+                subject=_l("WSIS Prizes %(year)d: the results", year=edition.year),
                 template="results_published",
                 nomination=nomination,
                 outcome=decision.outcome.value,

@@ -34,7 +34,7 @@ def _records(edition: Edition) -> list[dict[str, object]]:
             records.append(
                 {
                     "category": category.number,
-                    "category_name": category.name,
+                    "category_name": category.official_name,
                     "outcome": decision.outcome.value,
                     "nomination_id": decision.nomination_id,
                     "project": entry.title,

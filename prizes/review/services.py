@@ -100,6 +100,12 @@ def _invitation_state(invitation: ExpertInvitation) -> str:
     return fingerprint(invitation.id, invitation.accepted_at, invitation.revoked_at)
 
 
+def _invitee_language(email_canonical: str) -> str | None:
+    """An invitee with an account reads the mail in their language; someone new reads it
+    in the language of the secretariat's page (None: the current one)."""
+    return db.session.scalar(select(User.language).where(User.email_canonical == email_canonical))
+
+
 def invite_expert(
     edition: Edition, *, email: str, categories: Sequence[Category], by: User, now: datetime
 ) -> ExpertInvitation:
@@ -119,7 +125,8 @@ def invite_expert(
     mail.queue(
         db.session,
         to=invitation.email,
-        subject=str(_l("Invitation to the expert group of %(title)s", title=edition.title)),
+        language=_invitee_language(invitation.email_canonical),
+        subject=_l("Invitation to the expert group of %(title)s", title=edition.title),
         template="expert_invitation",
         edition=edition,
         categories=categories,

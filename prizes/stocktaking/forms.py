@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import (
     DateField,
     IntegerField,
@@ -25,7 +26,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from prizes.contest.models import Category
 from prizes.core.forms import SiteForm, options
-from prizes.core.vocabulary import SDG_NAMES, STAKEHOLDER_TYPE_LABELS, ActionLine, StakeholderType
+from prizes.core.vocabulary import (
+    SDG_NAMES,
+    STAKEHOLDER_TYPE_LABELS,
+    ActionLine,
+    StakeholderType,
+    action_line_label,
+)
 from prizes.stocktaking.fields import EntryFields
 from prizes.stocktaking.models import StocktakingEntry
 from prizes.stocktaking.queries import EntryFilters, Sort
@@ -37,8 +44,9 @@ SORT_LABELS = {
     Sort.ORGANISATION: _l("Organisation"),
     Sort.COUNTRY: _l("Country"),
 }
-SDG_OPTIONS = [(n, f"{n}. {name}") for n, name in SDG_NAMES.items()]
-ACTION_LINE_OPTIONS = [(line.value, line.value) for line in ActionLine]
+# Lazy labels: read when the form is drawn, in the reader's language.
+SDG_OPTIONS = [(n, LazyString(lambda n=n: f"{n}. {SDG_NAMES[n]}")) for n in SDG_NAMES]
+ACTION_LINE_OPTIONS = [(line.value, LazyString(action_line_label, line)) for line in ActionLine]
 
 
 class SearchForm(SiteForm):

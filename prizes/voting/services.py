@@ -277,7 +277,8 @@ def finish_ballot(voting_round: VotingRound, *, voter: User) -> int:
         mail.queue(
             db.session,
             to=voter.email,
-            subject=str(_l("Your votes in %(title)s", title=voting_round.title)),
+            language=voter.language,
+            subject=_l("Your votes in %(title)s", title=voting_round.title),
             template="ballot_receipt",
             voting_round=voting_round,
             votes=votes,

@@ -268,7 +268,7 @@ def export(round_id: int, kind: str) -> ResponseReturnValue:
     records = [
         {
             "category": section.category.number,
-            "category_name": section.category.name,
+            "category_name": section.category.official_name,
             "rank": row.rank,
             "nomination_id": row.nomination_id,
             "project": nominations[row.nomination_id].entry.title,

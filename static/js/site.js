@@ -4,7 +4,9 @@
 
   // Deadlines are printed in Geneva time; add the reader's own clock beside them.
   function showLocalTimes() {
-    var format = new Intl.DateTimeFormat(undefined, { dateStyle: "long", timeStyle: "short" });
+    // In the page's language, not the browser's: the reader chose it.
+    var language = document.documentElement.lang || undefined;
+    var format = new Intl.DateTimeFormat(language, { dateStyle: "long", timeStyle: "short" });
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     document.querySelectorAll("time[data-local-time]").forEach(function (node) {
       var moment = new Date(node.getAttribute("datetime"));

@@ -102,3 +102,42 @@ def page(browser: Any) -> Iterator[Any]:
     yield page
     context.close()
     assert errors == []
+
+
+# axe-core, the accessibility engine, from the npm registry into a cache folder outside the
+# repository (never committed): pinned, fetched once per machine.
+AXE_VERSION = "4.10.2"
+AXE_CACHE = Path(os.environ.get("PRIZES_AXE_CACHE") or Path.home() / ".cache" / "wsis-prizes")
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """The source of axe.min.js, to inject into pages under test."""
+    import subprocess  # nosec B404: npm, with fixed arguments
+
+    folder = AXE_CACHE / f"axe-core-{AXE_VERSION}"
+    script = folder / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            reason = "no npm to fetch axe-core: install Node.js (apt-get install npm)"
+            if os.environ.get("PRIZES_E2E_REQUIRED"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(  # noqa: S603  (npm with fixed arguments)
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(folder),
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return script.read_text()

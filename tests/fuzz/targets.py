@@ -167,6 +167,14 @@ TARGETS: dict[str, Target] = {
         },
     ),
     "accounts.become_stakeholder": Target("voter", lambda s: ["/account/stakeholder"]),
+    "accounts.set_language": Target(
+        "voter",
+        lambda s: ["/language"],
+        lambda s: {
+            "language": ["ar", "zh", "en", "fr", "ru", "es", "de", "AR", "ar-EG", ""],
+            "next": ["/", "/vote/", "//evil.example", "https://evil.example/", "/\\evil", ""],
+        },
+    ),
     "accounts.change_password": Target(
         "voter",
         lambda s: ["/account/password"],

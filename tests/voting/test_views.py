@@ -225,7 +225,8 @@ def test_exports_and_formula_cells(client, db, contest, login_as):
     data = json.loads(client.get(f"/vote/rounds/{contest.voting_round.id}/results.json").data)
     assert len(data["results"]) == 12 and data["final"] is True
     text = client.get(f"/vote/rounds/{contest.voting_round.id}/results.csv").get_data(as_text=True)
-    rows = list(csv.DictReader(io.StringIO(text)))
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert any(row["project"].startswith("'=") for row in rows)
 
 
