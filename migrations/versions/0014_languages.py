@@ -11,7 +11,8 @@ index on the entry's text (``pg_trgm`` is a trusted extension: the database's ow
 create it).
 
 Downgrade drops data: ``users.language`` (each reader's choice of language; pages then
-follow the browser's). The substring index (derived: rebuilt from the entries) goes too.
+follow the browser's). The substring index, the table ``entry_search_trigram`` on SQLite
+(derived: rebuilt from the entries), goes too.
 
 Revision ID: 0014
 Revises: 0010
