@@ -107,7 +107,8 @@ def announce_champions(edition: Edition, *, by: User, now: datetime) -> int:
         mail.queue(
             db.session,
             to=nomination.nominator.email,
-            subject=str(_l("WSIS Prizes %(year)d: your project is a champion", year=edition.year)),
+            language=nomination.nominator.language,
+            subject=_l("WSIS Prizes %(year)d: your project is a champion", year=edition.year),
             template="champion_announced",
             nomination=nomination,
             year=edition.year,
