@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -54,11 +56,55 @@ def cached(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) ->
         return compute()
 
 
+_MISSING = object()
+_HERE: OrderedDict[tuple[str, int, str], tuple[float, Any]] = OrderedDict()
+HERE_MAX_ENTRIES = 512
+
+
+def version(scope: str) -> int | None:
+    """The scope's current version in Redis (read once per request), or None without a
+    cache or when Redis does not answer."""
+    client = _client()
+    if client is None:
+        return None
+    known = g.setdefault("_cache_versions", {}) if has_request_context() else {}
+    if scope not in known:
+        try:
+            known[scope] = int(client.get(f"{PREFIX}:v:{scope}") or 0)
+        except Exception:
+            log.exception("cache unavailable for %s", scope)
+            return None
+    return known[scope]  # type: ignore[no-any-return]
+
+
+def cached_here(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) -> T:
+    """``compute()``'s result (any value: rendered HTML, rows) kept in this process while the
+    scope's version in Redis is unchanged, for what is read on every page and changes a few
+    times a day: a use costs one version read per request, no transfer and no decoding.
+    Every worker sees a bump at once, as with ``cached``; without Redis nothing is kept
+    (there would be no way to hear of a change made in another worker)."""
+    current = version(scope)
+    if current is None:
+        return compute()
+    entry = (scope, current, key)
+    stored_at, value = _HERE.get(entry, (0.0, _MISSING))
+    if value is not _MISSING and time.monotonic() - stored_at < ttl:
+        _HERE.move_to_end(entry)
+        return value  # type: ignore[no-any-return]
+    value = compute()
+    _HERE[entry] = (time.monotonic(), value)
+    while len(_HERE) > HERE_MAX_ENTRIES:
+        _HERE.popitem(last=False)
+    return value  # type: ignore[no-any-return]
+
+
 def bump(*scopes: str) -> None:
     """The data behind ``scopes`` changed: every cached read of them is now stale."""
     client = _client()
     if client is None:
         return
+    if has_request_context():
+        g.pop("_cache_versions", None)  # this request reads the new versions from now on
     try:
         for scope in scopes:
             client.incr(f"{PREFIX}:v:{scope}")

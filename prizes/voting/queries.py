@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from prizes.contest.models import Category
 from prizes.core.cache import cached
@@ -171,14 +171,23 @@ def tally(voting_round: VotingRound) -> dict[int, dict[int, int]]:
     """Valid votes per category and nomination: {category_id: {nomination_id: votes}}.
 
     With the round's complete-ballot rule, only voters with a valid vote in every category
-    on the ballot count. Cached (with Redis) until a vote is cast or invalidated.
+    on the ballot count. Cached (with Redis) until a vote is cast or invalidated; a
+    finalised round answers with the counts stored when it was finalised.
     """
-    key = f"counts:complete={voting_round.requires_complete_ballot}"
-    stored = cached(f"tally:{voting_round.id}", key, lambda: _count_votes(voting_round), ttl=600)
+    stored = voting_round.final_counts if voting_round.finalised_at else None
+    if stored is None:
+        key = f"counts:complete={voting_round.requires_complete_ballot}"
+        scope = f"tally:{voting_round.id}"
+        stored = cached(scope, key, lambda: _count_votes(voting_round), ttl=600)
     return defaultdict(
         dict,
         {int(c): {int(n): votes for n, votes in row.items()} for c, row in stored.items()},
     )
+
+
+def count_votes(voting_round: VotingRound) -> dict[str, dict[str, int]]:
+    """The tally as the database counts it now, never from a cache (to store at the close)."""
+    return _count_votes(voting_round)
 
 
 def _count_votes(voting_round: VotingRound) -> dict[str, dict[str, int]]:
@@ -267,7 +276,7 @@ def nominations_by_id(ids: list[int]) -> dict[int, Nomination]:
     rows = db.session.scalars(
         select(Nomination)
         .where(Nomination.id.in_(ids))
-        .options(joinedload(Nomination.entry), selectinload(Nomination.sdg_links))
+        .options(joinedload(Nomination.entry))
     )
     return {nomination.id: nomination for nomination in rows}
 

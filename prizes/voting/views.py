@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import (
     Blueprint,
     abort,
     flash,
+    get_template_attribute,
     jsonify,
     redirect,
     render_template,
@@ -15,14 +18,17 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from prizes.accounts.limits import account_key
 from prizes.accounts.models import Role
 from prizes.accounts.permissions import signed_in_user, verified_required, voter_required
 from prizes.accounts.sessions import session_account
 from prizes.contest.models import Category
+from prizes.core.cache import cached_here
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.exports import csv_response
@@ -34,6 +40,7 @@ from prizes.voting.forms import ReceiptForm, VoteForm
 from prizes.voting.models import Vote, VotingRound
 
 bp = Blueprint("voting", __name__, url_prefix="/vote")
+T = TypeVar("T")
 
 
 @bp.route("/")
@@ -241,20 +248,35 @@ def results_of(voting_round: VotingRound) -> tuple[list[ResultRow], dict]:
     return [ResultRow(c, ranking.get(c.id, [])) for c in categories], queries.nominations_by_id(ids)
 
 
+def _final(voting_round: VotingRound, what: str, compute: Callable[[], T]) -> T:
+    """A final round's results never change (its counts are stored, see ``tally``); only
+    the projects' names could, and they bump "catalogue": so what the results pages build
+    is kept per round and language until then. A live tally is built on every visit."""
+    if voting_round.finalised_at is None:
+        return compute()
+    key = f"results:{voting_round.id}:{voting_round.finalised_at.timestamp()}:{get_locale()}"
+    return cached_here("catalogue", f"{key}:{what}", compute)
+
+
 @bp.route("/rounds/<int:round_id>/results")
 def results(round_id: int) -> ResponseReturnValue:
     voting_round = _results_round(round_id)
-    sections, nominations = results_of(voting_round)
+
+    def ranking_html() -> Markup:
+        sections, nominations = results_of(voting_round)
+        macro = get_template_attribute("voting/_ranking.html", "ranking")
+        return Markup(macro(sections, nominations, voting_round.finalised_at))
+
     return render_template(
-        "voting/results.html", voting_round=voting_round, sections=sections, nominations=nominations
+        "voting/results.html",
+        voting_round=voting_round,
+        ranking_html=_final(voting_round, "html", ranking_html),
     )
 
 
-@bp.route("/rounds/<int:round_id>/results.<any(csv, json):kind>")
-def export(round_id: int, kind: str) -> ResponseReturnValue:
-    voting_round = _results_round(round_id)
+def _result_records(voting_round: VotingRound) -> list[dict[str, object]]:
     sections, nominations = results_of(voting_round)
-    records = [
+    return [
         {
             "category": section.category.number,
             "category_name": section.category.name,
@@ -270,6 +292,12 @@ def export(round_id: int, kind: str) -> ResponseReturnValue:
         for section in sections
         for row in section.rows
     ]
+
+
+@bp.route("/rounds/<int:round_id>/results.<any(csv, json):kind>")
+def export(round_id: int, kind: str) -> ResponseReturnValue:
+    voting_round = _results_round(round_id)
+    records = _final(voting_round, "records", lambda: _result_records(voting_round))
     if kind == "json":
         return jsonify(
             {
