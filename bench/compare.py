@@ -116,7 +116,9 @@ def wrk(
     value, unit = re.search(r"50%\s+([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
     total = int(re.search(r"(\d+) requests in", text).group(1))  # type: ignore[union-attr]
     bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", text))
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+    )
     # A sync worker closes each connection after answering; wrk counts that as a "read"
     # error on some kernels, so only connect, write and timeout errors count as failures.
     if errors:
@@ -217,7 +219,9 @@ def wait_for(port: int, path: str, proc: subprocess.Popen[bytes], log: Path) -> 
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], workers: int, folder: Path, probe: str) -> Iterator[int]:
+def gunicorn(
+    app: str, env: dict[str, str], workers: int, folder: Path, probe: str
+) -> Iterator[int]:
     port = free_port()
     binary = Path(sys.executable).parent / "gunicorn"
     command = [str(binary), "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers)]
@@ -379,7 +383,10 @@ def build_data(app: object, url: str, voters: int, votes: int, folder: Path) -> 
                 )
         past.results_published_at = moment - 320 * day
         db.session.commit()
-        print(f"data: {votes:,} votes, {voters} sign-in voters in {time.perf_counter() - started:.0f} s")
+        print(
+            f"data: {votes:,} votes, {voters} sign-in voters "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
 
         from import_and_search import write_csv
 
@@ -488,7 +495,7 @@ def sign_in_all(
 # ---------------------------------------------------------------- main
 
 
-def main() -> None:  # noqa: PLR0915
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short slices (make bench)")
     parser.add_argument("--database-url", default=DEFAULT_URL, help="PostgreSQL; it is wiped")
@@ -508,8 +515,11 @@ def main() -> None:  # noqa: PLR0915
     # Each pair votes with voters of its own (the account limit is 30 votes a minute).
     per_pair = int(args.max_vote_rate * seconds * 1.3 / 18) + 1
     voter_count = per_pair * args.pairs
-    print(f"compare: {args.workers} workers, wrk {args.connections} connections, {seconds} s "
-          f"runs, {args.pairs} pairs; load {load_average()}; {os.cpu_count()} cores", flush=True)
+    print(
+        f"compare: {args.workers} workers, wrk {args.connections} connections, {seconds} s "
+        f"runs, {args.pairs} pairs; load {load_average()}; {os.cpu_count()} cores",
+        flush=True,
+    )
 
     with ExitStack() as stack:
         redis_url = stack.enter_context(redis_server())
@@ -522,15 +532,21 @@ def main() -> None:  # noqa: PLR0915
             "PRIZES_RATE_LIMITS": "true",
             "PRIZES_LOG_LEVEL": "warning",
         }
-        for name in ("PRIZES_BENCH_ENDPOINTS", "PRIZES_ARGON2_TIME_COST",
-                     "PRIZES_ARGON2_MEMORY_COST", "PRIZES_ARGON2_PARALLELISM"):
+        for name in (
+            "PRIZES_BENCH_ENDPOINTS",
+            "PRIZES_ARGON2_TIME_COST",
+            "PRIZES_ARGON2_MEMORY_COST",
+            "PRIZES_ARGON2_PARALLELISM",
+        ):
             os.environ.pop(name, None)  # production cost and no bench endpoint
         os.environ.update(env)
         from prizes import create_app
 
         app = create_app()
-        print(f"argon2id: t={app.config['ARGON2_TIME_COST']}, "
-              f"m={app.config['ARGON2_MEMORY_COST']} KiB, p={app.config['ARGON2_PARALLELISM']}")
+        print(
+            f"argon2id: t={app.config['ARGON2_TIME_COST']}, "
+            f"m={app.config['ARGON2_MEMORY_COST']} KiB, p={app.config['ARGON2_PARALLELISM']}"
+        )
         data = build_data(app, args.database_url, voter_count, args.votes, folder)
 
         base_env = {"BASELINE_DATABASE_URL": args.database_url, "PYTHONPATH": str(ROOT)}
@@ -556,26 +572,55 @@ def main() -> None:  # noqa: PLR0915
         ceiling_runs = [hello_run() for _ in range(args.pairs)]
         ceiling = statistics.median(r.rate for r in ceiling_runs)
         busy = max(r.busy for r in ceiling_runs)
-        print(f"{'generator ceiling: bare hello':<34} {ceiling:,.0f}/s (wrk busy {busy:.0%}); "
-              f"every rate below is read against it", flush=True)
+        print(
+            f"{'generator ceiling: bare hello':<34} {ceiling:,.0f}/s (wrk busy {busy:.0%}); "
+            f"every rate below is read against it",
+            flush=True,
+        )
 
         voters, rates = sign_in_all(prod, data.voters, data.round_id, args.pairs, 4)
-        print(f"{'sign-ins through the form':<34} {statistics.median(rates):7.1f}/s  "
-              f"({min(rates):.1f}-{max(rates):.1f}), {len(voters)} voters, 4 client processes; "
-              f"target >= 20/s; load {load_average()}", flush=True)
+        print(
+            f"{'sign-ins through the form':<34} {statistics.median(rates):7.1f}/s  "
+            f"({min(rates):.1f}-{max(rates):.1f}), {len(voters)} voters, 4 client processes; "
+            f"target >= 20/s; load {load_average()}",
+            flush=True,
+        )
         pages = voters[:per_pair]
 
         def page(port: int, path: Callable[[Voter], str]) -> Callable[[], Run]:
             return lambda: run(port, [("GET", path(v), v.headers(), "") for v in pages])
 
         r = data.round_id
-        figures.append(compare("category ballot page, Redis cache", ">= 0.35", hello_run,
-                               page(prod, lambda v: f"/vote/{r}/1"), args.pairs, ceiling=ceiling))
-        figures.append(compare("category ballot page, no Redis", ">= 0.2", hello_run,
-                               page(nocache, lambda v: f"/vote/{r}/1"), args.pairs,
-                               ceiling=ceiling))
-        figures.append(compare("ballot overview", ">= 0.2", hello_run,
-                               page(prod, lambda v: f"/vote/{r}/"), args.pairs, ceiling=ceiling))
+        figures.append(
+            compare(
+                "category ballot page, Redis cache",
+                ">= 0.35",
+                hello_run,
+                page(prod, lambda v: f"/vote/{r}/1"),
+                args.pairs,
+                ceiling=ceiling,
+            )
+        )
+        figures.append(
+            compare(
+                "category ballot page, no Redis",
+                ">= 0.2",
+                hello_run,
+                page(nocache, lambda v: f"/vote/{r}/1"),
+                args.pairs,
+                ceiling=ceiling,
+            )
+        )
+        figures.append(
+            compare(
+                "ballot overview",
+                ">= 0.2",
+                hello_run,
+                page(prod, lambda v: f"/vote/{r}/"),
+                args.pairs,
+                ceiling=ceiling,
+            )
+        )
 
         slices = iter(range(args.pairs))
 
@@ -594,11 +639,26 @@ def main() -> None:  # noqa: PLR0915
         def bare_vote() -> Run:
             return run(base, [("POST", "/vote", {}, "")])
 
-        vote_figure = compare("vote POST vs bare INSERT", ">= 0.5", bare_vote, votes, args.pairs,
-                              ceiling=ceiling, unique=True)
+        vote_figure = compare(
+            "vote POST vs bare INSERT",
+            ">= 0.5",
+            bare_vote,
+            votes,
+            args.pairs,
+            ceiling=ceiling,
+            unique=True,
+        )
         figures.append(vote_figure)
-        figures.append(compare("My votes", ">= 0.2", hello_run,
-                               page(prod, lambda v: "/vote/mine"), args.pairs, ceiling=ceiling))
+        figures.append(
+            compare(
+                "My votes",
+                ">= 0.2",
+                hello_run,
+                page(prod, lambda v: "/vote/mine"),
+                args.pairs,
+                ceiling=ceiling,
+            )
+        )
 
         def latency(path: str) -> Callable[[], Run]:
             return lambda: run(prod, [("GET", path, {"X-Forwarded-For": "10.250.0.1"}, "")], 1)
@@ -608,15 +668,37 @@ def main() -> None:  # noqa: PLR0915
 
         closed = data.closed_round_id
         for suffix in ("", ".json", ".csv"):
-            figures.append(compare(f"closed round results{suffix or ' (HTML)'}, median", "< 50 ms",
-                                   hello_one, latency(f"/vote/rounds/{closed}/results{suffix}"),
-                                   args.pairs, latency=True))
-        figures.append(compare("edition's published results, median", "< 20 ms", hello_one,
-                               latency(f"/editions/{data.past_year}/results"), args.pairs,
-                               latency=True))
+            figures.append(
+                compare(
+                    f"closed round results{suffix or ' (HTML)'}, median",
+                    "< 50 ms",
+                    hello_one,
+                    latency(f"/vote/rounds/{closed}/results{suffix}"),
+                    args.pairs,
+                    latency=True,
+                )
+            )
+        figures.append(
+            compare(
+                "edition's published results, median",
+                "< 20 ms",
+                hello_one,
+                latency(f"/editions/{data.past_year}/results"),
+                args.pairs,
+                latency=True,
+            )
+        )
         for query in ("q=digital", "q=rural+broadband", "q=tele", "q=health&country=KE"):
-            figures.append(compare(f"search ?{query}, median", "< 30 ms", hello_one,
-                                   latency(f"/projects/?{query}"), args.pairs, latency=True))
+            figures.append(
+                compare(
+                    f"search ?{query}, median",
+                    "< 30 ms",
+                    hello_one,
+                    latency(f"/projects/?{query}"),
+                    args.pairs,
+                    latency=True,
+                )
+            )
 
         with app.app_context():
             from sqlalchemy import func, select
@@ -629,11 +711,15 @@ def main() -> None:  # noqa: PLR0915
         bad = sum(run.bad for run in vote_figure.app)
         # wrk stops counting at the deadline with up to one request per connection in flight.
         verdict = "ok" if answered <= stored <= answered + conns * args.pairs else "MISMATCH"
-        print(f"votes check: {stored:,} stored for {answered:,} answers 302 "
-              f"({bad} refused or failed): {verdict}")
+        print(
+            f"votes check: {stored:,} stored for {answered:,} answers 302 "
+            f"({bad} refused or failed): {verdict}"
+        )
         startup = statistics.median(data.startup_seconds)
-        print(f"{'CLI import of 10,000 entries':<34} {data.import_seconds:7.1f} s   start-up "
-              f"(flask --help) {startup:.2f} s median of 3; target < 10 s")
+        print(
+            f"{'CLI import of 10,000 entries':<34} {data.import_seconds:7.1f} s   start-up "
+            f"(flask --help) {startup:.2f} s median of 3; target < 10 s"
+        )
         print(f"load average at the end: {load_average()}; logs in {folder}")
 
 

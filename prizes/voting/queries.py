@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import joinedload
 
 from prizes.contest.models import Category
-from prizes.core.cache import cached
+from prizes.core.cache import cached, cached_here
 from prizes.db import db
 from prizes.nominations.models import Nomination
 from prizes.stocktaking.models import StocktakingEntry
@@ -71,16 +71,32 @@ def list_open_rounds(moment: datetime) -> list[VotingRound]:
     )
 
 
-def ballot_categories(round_id: int) -> list[tuple[Category, int]]:
-    """The categories on the round's ballot, in order, with how many projects each has."""
+@dataclass(frozen=True)
+class BallotCategory:
+    """A category as the ballot shows it (plain values, so it can be kept in a cache)."""
+
+    id: int
+    number: int
+    name: str
+
+
+def ballot_categories(round_id: int) -> list[tuple[BallotCategory, int]]:
+    """The categories on the round's ballot, in order, with how many projects each has
+    (kept per process while the catalogue is unchanged: a ballot never changes)."""
+    return cached_here(
+        "catalogue", f"ballot-categories-counted:{round_id}", lambda: _ballot_categories(round_id)
+    )
+
+
+def _ballot_categories(round_id: int) -> list[tuple[BallotCategory, int]]:
     rows = db.session.execute(
-        select(Category, func.count(BallotEntry.nomination_id))
+        select(Category.id, Category.number, Category.name, func.count(BallotEntry.nomination_id))
         .join(BallotEntry, BallotEntry.category_id == Category.id)
         .where(BallotEntry.round_id == round_id)
-        .group_by(Category.id)
+        .group_by(Category.id, Category.number, Category.name)
         .order_by(Category.number)
     ).all()
-    return [(category, count) for category, count in rows]
+    return [(BallotCategory(id_, number, name), count) for id_, number, name, count in rows]
 
 
 @dataclass(frozen=True)
@@ -274,9 +290,7 @@ def nominations_by_id(ids: list[int]) -> dict[int, Nomination]:
     if not ids:
         return {}
     rows = db.session.scalars(
-        select(Nomination)
-        .where(Nomination.id.in_(ids))
-        .options(joinedload(Nomination.entry))
+        select(Nomination).where(Nomination.id.in_(ids)).options(joinedload(Nomination.entry))
     )
     return {nomination.id: nomination for nomination in rows}
 

@@ -56,13 +56,13 @@ class BallotState:
     """Where a voter stands in a round: the categories in order and their votes in it."""
 
     voting_round: VotingRound
-    categories: list[tuple[Category, int]]
+    categories: list[tuple[queries.BallotCategory, int]]
     votes: dict[int, Vote]
 
     def position_of_next_unvoted(self, after: int = 0) -> int | None:
         return next_unvoted([c.id for c, _count in self.categories], set(self.votes), after=after)
 
-    def vote_at(self, position: int | None) -> tuple[Category, Vote] | None:
+    def vote_at(self, position: int | None) -> tuple[queries.BallotCategory, Vote] | None:
         """The category at a ballot position and the voter's vote in it, if there is one."""
         if position is None or not 1 <= position <= len(self.categories):
             return None
@@ -70,7 +70,7 @@ class BallotState:
         vote = self.votes.get(at_position.id)
         return (at_position, vote) if vote else None
 
-    def just_voted(self) -> tuple[Category, Vote] | None:
+    def just_voted(self) -> tuple[queries.BallotCategory, Vote] | None:
         """The vote the redirect after a vote names (``?voted=position``), to confirm it
         on the page from what the database holds."""
         return self.vote_at(request.args.get("voted", type=int))
@@ -111,15 +111,16 @@ def _category_page(
     if not 1 <= position <= len(state.categories):
         abort(404)
     chosen_category, _count = state.categories[position - 1]
-    nominations = sorted(
-        queries.ballot(state.voting_round.id, chosen_category.id),
-        key=lambda n: services.ballot_order_key(current_user.id, state.voting_round.id, n.id),
+    round_id, voter_id = state.voting_round.id, current_user.id
+    cards = sorted(
+        _ballot_cards(round_id, chosen_category.id, form.nomination.data),
+        key=lambda card: services.ballot_order_key(voter_id, round_id, card[0]),
     )
     context = {
         "state": state,
         "position": position,
         "category": chosen_category,
-        "nominations": nominations,
+        "cards": [html for _id, html in cards],
         "vote": state.votes.get(chosen_category.id),
         "is_open": state.voting_round.is_open(now()),
         "next_position": state.position_of_next_unvoted(position),
@@ -131,6 +132,24 @@ def _category_page(
     if form.errors:
         return render_template("voting/category.html", form=form, **context), 422
     return render_template("voting/category.html", form=form, **context)
+
+
+def _ballot_cards(round_id: int, category_id: int, chosen: object) -> list[tuple[int, Markup]]:
+    """Each project's card on the category's page, the same for every voter: rendered once
+    per round, category and language and kept while the catalogue is unchanged (only the
+    order is the voter's own). A form sent back with a choice is drawn afresh."""
+
+    def render(checked: object = None) -> list[tuple[int, Markup]]:
+        card = get_template_attribute("voting/_card.html", "card")
+        words = _("Read the description"), _("Full page")
+        return [
+            (item.id, card(item, checked == item.id, *words))
+            for item in queries.ballot(round_id, category_id)
+        ]
+
+    if chosen is not None:
+        return render(chosen)
+    return cached_here("catalogue", f"cards:{round_id}:{category_id}:{get_locale()}", render)
 
 
 @bp.route("/<int:round_id>/<int:position>", methods=["POST"])
@@ -265,7 +284,8 @@ def results(round_id: int) -> ResponseReturnValue:
     def ranking_html() -> Markup:
         sections, nominations = results_of(voting_round)
         macro = get_template_attribute("voting/_ranking.html", "ranking")
-        return Markup(macro(sections, nominations, voting_round.finalised_at))
+        # A macro's output is already escaped Markup.
+        return macro(sections, nominations, voting_round.finalised_at)  # type: ignore[no-any-return]
 
     return render_template(
         "voting/results.html",
