@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from prizes.core import audit
+from prizes.core.cache import bump_after_commit
 from prizes.core.vocabulary import SDG_NUMBERS, ActionLine, StakeholderType, is_country_code
 from prizes.db import db
 from prizes.stocktaking.fields import EntryFields
@@ -334,6 +335,7 @@ def apply_rows(
         if on_progress is not None:
             on_progress(len(batch))
     result = ImportResult(created=created, updated=updated)
+    bump_after_commit(session, "catalogue", "search")  # ballots and searches show them
     audit.record(
         session, "stocktaking.entries_imported", actor=None, source=source, **asdict(result)
     )

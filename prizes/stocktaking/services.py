@@ -54,6 +54,7 @@ def create_entry(fields: EntryFields, *, by: User, now: datetime) -> Stocktaking
     fill_entry(entry, fields, now=now)
     db.session.add(entry)
     db.session.flush()
+    bump_after_commit(db.session, "search")
     audit.record(db.session, "entry.created", actor=by, target=entry)
     return entry
 
@@ -65,7 +66,8 @@ def update_entry(entry: StocktakingEntry, fields: EntryFields, *, by: User, now:
         raise EntryLocked()
     fill_entry(entry, fields, now=now)
     db.session.flush()
-    bump_after_commit(db.session, "catalogue")  # ballots show the entry's title and organisation
+    # Ballots show the entry's title and organisation; searches find it.
+    bump_after_commit(db.session, "catalogue", "search")
     audit.record(db.session, "entry.updated", actor=by, target=entry)
 
 
