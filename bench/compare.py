@@ -504,9 +504,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None, help="per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--votes", type=int, default=1_000_000, help="in the closed round")
-    parser.add_argument("--max-vote-rate", type=int, default=1500, help="to size the voters")
+    parser.add_argument("--max-vote-rate", type=int, default=None, help="to size the voters")
     args = parser.parse_args()
-    seconds = args.seconds or (3 if args.quick else 8)
+    seconds = args.seconds or (2 if args.quick else 8)
+    args.max_vote_rate = args.max_vote_rate or (900 if args.quick else 1500)
     if not args.database_url.startswith("postgresql"):
         raise SystemExit("the targets are for PostgreSQL: give a postgresql+psycopg:// URL")
     ensure_wrk()

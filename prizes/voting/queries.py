@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from prizes.contest.models import Category
 from prizes.core.cache import cached, cached_here
@@ -26,6 +26,13 @@ from prizes.voting.models import (
     VoteStatus,
     VotingRound,
 )
+
+# A vote's project with its entry, and not the entry's action lines and SDGs: the pages that
+# name the project never show those, and loading them was two more queries a page.
+_ENTRY_ONLY = joinedload(Nomination.entry).options(
+    lazyload(StocktakingEntry.action_lines), lazyload(StocktakingEntry.sdgs)
+)
+_PROJECT_TITLE = joinedload(Vote.nomination).options(_ENTRY_ONLY)
 
 
 def list_rounds(edition_id: int) -> list[VotingRound]:
@@ -146,9 +153,7 @@ def votes_in_round(round_id: int, voter_id: int) -> list[Vote]:
             select(Vote)
             .join(Vote.category)
             .where(Vote.round_id == round_id, Vote.voter_id == voter_id)
-            .options(
-                joinedload(Vote.category), joinedload(Vote.nomination).joinedload(Nomination.entry)
-            )
+            .options(joinedload(Vote.category), _PROJECT_TITLE)
             .order_by(Category.number)
         )
     )
@@ -164,7 +169,7 @@ def list_votes_of(voter_id: int) -> list[Vote]:
             .options(
                 joinedload(Vote.round),
                 joinedload(Vote.category),
-                joinedload(Vote.nomination).joinedload(Nomination.entry),
+                _PROJECT_TITLE,
             )
             .order_by(Vote.round_id.desc(), Category.number)
         )
@@ -178,7 +183,7 @@ def get_vote_by_receipt(code: str) -> Vote | None:
         .options(
             joinedload(Vote.round),
             joinedload(Vote.category),
-            joinedload(Vote.nomination).joinedload(Nomination.entry),
+            _PROJECT_TITLE,
         )
     )
 
@@ -289,9 +294,7 @@ def nominations_by_id(ids: list[int]) -> dict[int, Nomination]:
     """The nominations a results page names, with their entries, in one query."""
     if not ids:
         return {}
-    rows = db.session.scalars(
-        select(Nomination).where(Nomination.id.in_(ids)).options(joinedload(Nomination.entry))
-    )
+    rows = db.session.scalars(select(Nomination).where(Nomination.id.in_(ids)).options(_ENTRY_ONLY))
     return {nomination.id: nomination for nomination in rows}
 
 
