@@ -436,27 +436,30 @@ def address(index: int) -> str:
     return f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256 or 1}"
 
 
-def sign_in(job: tuple[int, int, str, int]) -> tuple[dict[str, str], str, float] | str:
-    """One voter: the login page, the form sent with its token, then the ballot page whose
-    form gives the vote's token. Returns the cookies, the vote token and the sign-in's time."""
-    port, index, email, round_id = job
+def sign_in(job: tuple[int, int, str]) -> dict[str, str] | str:
+    """One voter signs in as a browser does: the login page (its CSRF token and session
+    cookie), then the form sent with the password. Returns the cookies, or what failed."""
+    port, index, email = job
     headers = {"User-Agent": UA, "X-Forwarded-For": address(index)}
     jar: dict[str, str] = {}
-    started = time.perf_counter()
     status, page = _call(port, "GET", "/login", headers, jar)
     token = _TOKEN.search(page)
     if status != 200 or token is None:
         return f"login page {status}"
     form = urlencode({"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
     status, _ = _call(port, "POST", "/login", headers, jar, form)
-    elapsed = time.perf_counter() - started
-    if status != 302:
-        return f"sign-in answered {status}"
+    return jar if status == 302 else f"sign-in answered {status}"
+
+
+def vote_token(job: tuple[int, int, dict[str, str], int]) -> tuple[dict[str, str], str] | str:
+    """The vote form's CSRF token, read from the voter's real ballot page."""
+    port, index, jar, round_id = job
+    headers = {"User-Agent": UA, "X-Forwarded-For": address(index)}
     status, page = _call(port, "GET", f"/vote/{round_id}/1", headers, jar)
     token = _TOKEN.search(page)
     if status != 200 or token is None:
         return f"ballot page {status}"
-    return jar, token.group(1), elapsed
+    return jar, token.group(1)
 
 
 @dataclass
@@ -478,17 +481,24 @@ def sign_in_all(
     size = -(-len(emails) // chunks)
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         for start in range(0, len(emails), size):
-            jobs = [(port, i, emails[i], round_id) for i in range(start, start + size)]
-            jobs = jobs[: len(emails) - start]
+            jobs = [(port, i, emails[i]) for i in range(start, min(start + size, len(emails)))]
             began = time.perf_counter()
-            results = pool.map(sign_in, jobs)
+            jars = pool.map(sign_in, jobs)  # timed: the sign-ins alone
             rates.append(len(jobs) / (time.perf_counter() - began))
-            for (_, index, _, _), result in zip(jobs, results, strict=True):
+            failed = [
+                f"voter {job[1]}: {jar}"
+                for job, jar in zip(jobs, jars, strict=True)
+                if isinstance(jar, str)
+            ]
+            if failed:
+                raise SystemExit("; ".join(failed[:5]))
+            pages = [(port, job[1], jar, round_id) for job, jar in zip(jobs, jars, strict=True)]
+            for job, result in zip(jobs, pool.map(vote_token, pages), strict=True):
                 if isinstance(result, str):
-                    raise SystemExit(f"voter {index}: {result}")
-                jar, token, _elapsed = result
+                    raise SystemExit(f"voter {job[1]}: {result}")
+                jar, token = result
                 cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
-                voters.append(Voter(index, cookie, token))
+                voters.append(Voter(job[1], cookie, token))
     return voters, rates
 
 

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from alembic import command
-from alembic.config import Config
 from flask import Flask, current_app
 from sqlalchemy.engine import Connection
 
 from prizes.db import db
+
+if TYPE_CHECKING:  # alembic is imported by the commands that use it: every CLI call starts faster
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic settings; the migrations run on ``connection`` when one is given."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"].replace("%", "%%"))
@@ -26,6 +30,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def upgrade_database(connection: Connection | None = None, revision: str = "head") -> None:
+    from alembic import command
+
     if connection is not None:
         command.upgrade(alembic_config(connection), revision)
         return
@@ -49,6 +55,8 @@ def init_app(app: Flask) -> None:
     @click.argument("revision")
     def downgrade(revision: str) -> None:
         """Step the schema back to REVISION."""
+        from alembic import command
+
         with db.engine.begin() as conn:
             command.downgrade(alembic_config(conn), revision)
 
@@ -56,6 +64,8 @@ def init_app(app: Flask) -> None:
     @click.option("-m", "--message", required=True)
     def revision(message: str) -> None:
         """Write a new migration from the difference between the models and the database."""
+        from alembic import command
+
         with db.engine.begin() as conn:
             command.revision(alembic_config(conn), message=message, autogenerate=True)
 
@@ -81,6 +91,8 @@ def init_app(app: Flask) -> None:
     @db_group.command("current")
     def current() -> None:
         """Show the revision the database is at."""
+        from alembic import command
+
         with db.engine.connect() as conn:
             command.current(alembic_config(conn))
 
