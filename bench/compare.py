@@ -91,7 +91,7 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(
-    port: int, path: str, lines: list[Line], folder: Path, *, seconds: float, conns: int
+    port: int, path: str, lines: list[Line], folder: Path, *, seconds: int, conns: int
 ) -> Run:
     threads = min(2, conns)
     requests = folder / f"requests-{port}-{secrets.token_hex(4)}.txt"
@@ -511,7 +511,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL, help="PostgreSQL; it is wiped")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=None, help="per wrk run")
+    parser.add_argument("--seconds", type=int, default=None, help="per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--votes", type=int, default=None, help="in the closed round")
     parser.add_argument("--max-vote-rate", type=int, default=None, help="to size the voters")
