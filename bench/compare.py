@@ -72,6 +72,7 @@ class Run:
     bad: int  # non-2xx/3xx answers and socket errors
     wraps: int
     busy: float  # wrk's CPU time / (wall time x its threads)
+    cpu_ms: float  # the server's workers' CPU time per answer (not the database's)
 
 
 def ensure_wrk() -> str:
@@ -90,9 +91,7 @@ def ensure_wrk() -> str:
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(
-    port: int, path: str, lines: list[Line], folder: Path, *, seconds: int, conns: int
-) -> Run:
+def wrk(port: int, path: str, lines: list[Line], folder: Path, *, seconds: int, conns: int) -> Run:
     threads = min(2, conns)
     requests = folder / f"requests-{port}-{secrets.token_hex(4)}.txt"
     with requests.open("w") as out:
@@ -102,11 +101,13 @@ def wrk(
     command = [ensure_wrk(), f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--latency"]
     command += ["-s", str(LUA), f"http://127.0.0.1:{port}{path}", "--", str(requests)]
     command.append(str(threads))
+    workers_before = workers_cpu(port)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers_used = workers_cpu(port) - workers_before
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     requests.unlink()
     text = done.stdout
@@ -124,7 +125,26 @@ def wrk(
     if errors:
         bad += int(errors.group(1)) + int(errors.group(3)) + int(errors.group(4))
     wraps = int(re.search(r"wraps (\d+)", text).group(1))  # type: ignore[union-attr]
-    return Run(rate, float(value) * _UNITS[unit], total, bad, wraps, cpu / (wall * threads))
+    busy = cpu / (wall * threads)
+    per_answer = workers_used * 1000 / total if total else 0.0
+    return Run(rate, float(value) * _UNITS[unit], total, bad, wraps, busy, per_answer)
+
+
+MASTERS: dict[int, int] = {}  # port -> gunicorn master pid
+
+
+def workers_cpu(port: int) -> float:
+    """CPU seconds used so far by the workers of the gunicorn on ``port`` (user + system,
+    from /proc): unlike a rate, it hardly depends on what else the machine is doing."""
+    master, total = MASTERS.get(port), 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if master is not None and int(fields[1]) == master:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def load_average() -> str:
@@ -165,9 +185,14 @@ class Figure:
         else:
             base = statistics.median(r.rate for r in self.baseline)
             shown = f"{mid:7.2f}     ({low:.2f}-{high:.2f})  {app_rate:,.0f}/s of {base:,.0f}/s"
+        cpu_a = statistics.median(r.cpu_ms for r in self.app)
+        cpu_b = statistics.median(r.cpu_ms for r in self.baseline)
+        shown += f"  CPU/answer {cpu_a:.1f} vs {cpu_b:.2f} ms"
+        if not self.latency and cpu_a:
+            shown += f" (ratio {cpu_b / cpu_a:.2f})"
         load = f"load {self.load[0]} -> {self.load[1]}"
         tail = f"wrk busy {busy:.0%}; {load}" + (f"; {'; '.join(notes)}" if notes else "")
-        return f"{self.name:<34} {shown:<46} target {self.target:<8} {tail}"
+        return f"{self.name:<34} {shown:<82} target {self.target:<8} {tail}"
 
 
 def compare(
@@ -231,6 +256,7 @@ def gunicorn(
         proc = subprocess.Popen(  # noqa: S603
             command, cwd=ROOT, env=os.environ | env, stdout=out, stderr=out
         )
+    MASTERS[port] = proc.pid
     try:
         wait_for(port, probe, proc, log)
         yield port
@@ -462,6 +488,9 @@ def vote_token(job: tuple[int, int, dict[str, str], int]) -> tuple[dict[str, str
     return jar, token.group(1)
 
 
+SIGN_IN_CPU_MS: list[float] = []  # the workers' CPU per sign-in (login page and form)
+
+
 @dataclass
 class Voter:
     index: int
@@ -482,9 +511,10 @@ def sign_in_all(
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         for start in range(0, len(emails), size):
             jobs = [(port, i, emails[i]) for i in range(start, min(start + size, len(emails)))]
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), workers_cpu(port)
             jars = pool.map(sign_in, jobs)  # timed: the sign-ins alone
             rates.append(len(jobs) / (time.perf_counter() - began))
+            SIGN_IN_CPU_MS.append((workers_cpu(port) - cpu) * 1000 / len(jobs))
             failed = [
                 f"voter {job[1]}: {jar}"
                 for job, jar in zip(jobs, jars, strict=True)
@@ -593,10 +623,12 @@ def main() -> None:
         )
 
         voters, rates = sign_in_all(prod, data.voters, data.round_id, args.pairs, 4)
+        cpu = statistics.median(SIGN_IN_CPU_MS)
         print(
             f"{'sign-ins through the form':<34} {statistics.median(rates):7.1f}/s  "
             f"({min(rates):.1f}-{max(rates):.1f}), {len(voters)} voters, 4 client processes; "
-            f"target >= 20/s; load {load_average()}",
+            f"workers' CPU {cpu:.0f} ms a sign-in (at most {1000 * args.workers / cpu:.0f}/s "
+            f"on {args.workers} idle cores); target >= 20/s; load {load_average()}",
             flush=True,
         )
         pages = voters[:per_pair]
