@@ -27,7 +27,6 @@ from prizes.accounts.limits import account_key
 from prizes.accounts.models import Role
 from prizes.accounts.permissions import signed_in_user, verified_required, voter_required
 from prizes.accounts.sessions import session_account
-from prizes.contest.models import Category
 from prizes.core.cache import cached_here
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
@@ -256,7 +255,7 @@ def _results_round(round_id: int) -> VotingRound:
 
 @dataclass(frozen=True)
 class ResultRow:
-    category: Category
+    category: queries.BallotCategory
     rows: list[queries.RankedRow]
 
 
