@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app, g, has_request_context
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -57,6 +58,7 @@ def cached(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) ->
 
 
 _MISSING = object()
+_VERSIONS = "prizes.cache_versions"
 _HERE: OrderedDict[tuple[str, int, str], tuple[float, Any]] = OrderedDict()
 HERE_MAX_ENTRIES = 512
 
@@ -67,10 +69,19 @@ def version(scope: str) -> int | None:
     client = _client()
     if client is None:
         return None
-    known = g.setdefault("_cache_versions", {}) if has_request_context() else {}
+    # Read once per request (kept in its WSGI environ, which no other request shares).
+    known = request.environ.setdefault(_VERSIONS, {}) if has_request_context() else {}
     if scope not in known:
+        name = f"{PREFIX}:v:{scope}"
         try:
-            known[scope] = int(client.get(f"{PREFIX}:v:{scope}") or 0)
+            raw = client.get(name)
+            if raw is None:
+                # No version yet, or Redis lost its data (restarted, flushed): start from a
+                # random number, so that nothing a worker kept under an earlier start of the
+                # count can pass for current.
+                client.set(name, secrets.randbelow(2**48) + 1, nx=True)
+                raw = client.get(name)
+            known[scope] = int(raw or 0)
         except Exception:
             log.exception("cache unavailable for %s", scope)
             return None
@@ -104,7 +115,7 @@ def bump(*scopes: str) -> None:
     if client is None:
         return
     if has_request_context():
-        g.pop("_cache_versions", None)  # this request reads the new versions from now on
+        request.environ.pop(_VERSIONS, None)  # this request reads the new versions from now on
     try:
         for scope in scopes:
             client.incr(f"{PREFIX}:v:{scope}")

@@ -81,6 +81,14 @@ def test_what_is_kept_here_follows_the_version_in_redis(app, redis_cache):
         assert cache.cached_here("demo", "k", compute) == 2
 
 
+def test_nothing_kept_here_survives_redis_losing_its_data(app, redis_cache):
+    with app.test_request_context():
+        cache.cached_here("demo", "k", lambda: "before")
+    redis.Redis.from_url(URL).flushdb()  # a restart without persistence
+    with app.test_request_context():
+        assert cache.cached_here("demo", "k", lambda: "after") == "after"
+
+
 def test_without_redis_nothing_is_kept_here(app, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     computed = []
