@@ -8,7 +8,7 @@ PORT ?= 5000
 # Links in mails point here; set it to the public address in production.
 export PRIZES_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test install install-test lint format migrate demo messages clean serve-prod
+.PHONY: run test install install-test lint format migrate demo messages clean serve-prod bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ format: install-test
 
 test: lint
 	$(BIN)/pytest
+
+# The quick benchmark (bench/README.md): the project against a bare Flask app under wrk, in the
+# production configuration, about five minutes. The database given is wiped.
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test_bench
+bench: install-test
+	$(BIN)/python bench/compare.py --quick --database-url $(BENCH_DATABASE_URL)
 
 # Refresh the template from the code and every language's catalogue from the template
 # (new messages come in empty, changed ones are not guessed); then translate what

@@ -7,6 +7,7 @@ closed (and anything uncommitted rolled back) when the application context ends.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from typing import Any
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import BigInteger, DateTime, Engine, Enum, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -58,13 +59,43 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 15})
         _configure_sqlite(engine)
         return engine
-    # Pre-ping: a pooled connection that died with the server (restart, failover) is
-    # replaced before use. A connect timeout: an unreachable host answers 503 in seconds
-    # instead of holding the worker until gunicorn kills it.
+    # A connect timeout: an unreachable host answers 503 in seconds instead of holding the
+    # worker until gunicorn kills it.
     timeout: dict[str, Any] = (
         {} if "connect_timeout" in make_url(url).query else {"connect_timeout": 5}
     )
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=timeout)
+    engine = create_engine(url, echo=echo, connect_args=timeout)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """A pooled connection that died with the server (restart, failover) is replaced before
+    use. It is pinged only when it sat in the pool for a second or more: one busy worker
+    takes the same connection back within milliseconds, and a ping on each of those
+    checkouts (``pool_pre_ping``) was a tenth of a vote's time; a server that restarts
+    takes longer than a second, so a connection it dropped is always pinged first."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("checked_in_at")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                # As pool_pre_ping does: drop every connection older than this one.
+                raise InvalidatePoolError("the database connection was lost") from error
+            raise
 
 
 def _file_id(path: str | None) -> tuple[int, int] | None:

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -68,6 +72,58 @@ def entry_key(scope: str, version: int, key: str) -> str:
     return f"{PREFIX}:{scope}:{version}:{current_language()}:{key}"
 
 
+_MISSING = object()
+_VERSIONS = "prizes.cache_versions"
+_HERE: OrderedDict[tuple[str, int, str, str], tuple[float, Any]] = OrderedDict()
+HERE_MAX_ENTRIES = 512
+
+
+def version(scope: str) -> int | None:
+    """The scope's current version in Redis (read once per request), or None without a
+    cache or when Redis does not answer."""
+    client = _client()
+    if client is None:
+        return None
+    # Read once per request (kept in its WSGI environ, which no other request shares).
+    known = request.environ.setdefault(_VERSIONS, {}) if has_request_context() else {}
+    if scope not in known:
+        name = f"{PREFIX}:v:{scope}"
+        try:
+            raw = client.get(name)
+            if raw is None:
+                # No version yet, or Redis lost its data (restarted, flushed): start from a
+                # random number, so that nothing a worker kept under an earlier start of the
+                # count can pass for current.
+                client.set(name, secrets.randbelow(2**48) + 1, nx=True)
+                raw = client.get(name)
+            known[scope] = int(raw or 0)
+        except Exception as error:  # a cache that is down must not take the page down
+            cache_breaker.failed(error)
+            return None
+    return known[scope]  # type: ignore[no-any-return]
+
+
+def cached_here(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) -> T:
+    """``compute()``'s result (any value: rendered HTML, rows) kept in this process while the
+    scope's version in Redis is unchanged, for what is read on every page and changes a few
+    times a day: a use costs one version read per request, no transfer and no decoding.
+    Every worker sees a bump at once, as with ``cached``; without Redis nothing is kept
+    (there would be no way to hear of a change made in another worker)."""
+    current = version(scope)
+    if current is None:
+        return compute()
+    entry = (scope, current, current_language(), key)
+    stored_at, value = _HERE.get(entry, (0.0, _MISSING))
+    if value is not _MISSING and time.monotonic() - stored_at < ttl:
+        _HERE.move_to_end(entry)
+        return value  # type: ignore[no-any-return]
+    value = compute()
+    _HERE[entry] = (time.monotonic(), value)
+    while len(_HERE) > HERE_MAX_ENTRIES:
+        _HERE.popitem(last=False)
+    return value  # type: ignore[no-any-return]
+
+
 def bump(*scopes: str) -> None:
     """The data behind ``scopes`` changed: every cached read of them is now stale.
 
@@ -76,6 +132,8 @@ def bump(*scopes: str) -> None:
     redis_client = _client()
     if redis_client is None:
         return
+    if has_request_context():
+        request.environ.pop(_VERSIONS, None)  # this request reads the new versions from now on
     try:
         for scope in scopes:
             redis_client.incr(f"{PREFIX}:v:{scope}")

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
+from limits.storage import MemoryStorage
 from werkzeug.exceptions import ServiceUnavailable
 
 from prizes.core.redis_client import connection_options
@@ -61,11 +62,27 @@ def setting(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
+class SweptMemoryStorage(MemoryStorage):
+    """The limits library's memory storage without its timer thread, which it started anew on
+    almost every counted request (about 2 ms of CPU per vote). A counter past its window is
+    already ignored when read (the storage checks each key's expiry); the sweep that frees
+    the memory of expired ones runs in the request itself, at most once a second."""
+
+    STORAGE_SCHEME = ["swept-memory"]  # registered with limits by the class statement
+    _swept_at = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the parent's private hook
+        moment = time.monotonic()
+        if moment - self._swept_at >= 1.0:
+            self._swept_at = moment
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
 def init_app(app: Flask) -> None:
     for name, value in DEFAULT_LIMITS.items():
         # PRIZES_LIMIT_LOGIN_ADDRESS="3 per minute" and so on tighten a limit without a release.
         app.config.setdefault(name, os.environ.get(f"PRIZES_{name}", value))
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "swept-memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "prizes")
     configure_redis_outage(app)
     limiter.init_app(app)

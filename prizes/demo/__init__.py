@@ -13,9 +13,9 @@ import random
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-from faker import Faker
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
@@ -26,14 +26,25 @@ from prizes.core import mail
 from prizes.core.clock import geneva_deadline, now
 from prizes.core.vocabulary import SDG_NAMES, StakeholderType
 from prizes.db import db
-from prizes.demo.entries import make_entries, words
 from prizes.nominations.models import Nomination, NominationSdgLink, NominationStatus, ProjectStage
 from prizes.review.models import Decision, DecisionOutcome, ExpertAssignment, RubricCriterion
 from prizes.review.rubric import DEFAULT_CRITERIA
 from prizes.stocktaking.models import StocktakingEntry
 from prizes.voting.models import BallotEntry, VotingRound
 
+if TYPE_CHECKING:  # Faker takes a while to import: only the demo commands need it
+    from faker import Faker
+
 __all__ = ["make_entries", "seed"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "make_entries":
+        from prizes.demo.entries import make_entries
+
+        return make_entries
+    raise AttributeError(name)
+
 
 DEMO_ROLES = {
     "secretariat": [Role.SECRETARIAT],
@@ -72,6 +83,10 @@ def make_open_edition(year: int, moment: datetime) -> Edition:
 def seed(entry_count: int, *, rng_seed: int | None = None) -> dict[str, str]:
     """Load the demo data; returns the demo logins (email -> password)."""
     random.seed(rng_seed)
+    from faker import Faker
+
+    from prizes.demo.entries import make_entries
+
     fake = Faker("en_US")
     fake.seed_instance(rng_seed)
     moment = now()
@@ -235,6 +250,8 @@ def _nominate(
 ) -> list[Nomination]:
     """Complete nominations of ``entries`` in ``status``, at most ``per_category`` each,
     one per organisation and category as the rules require."""
+    from prizes.demo.entries import words
+
     taken: set[tuple[int, str]] = set()
     counts: dict[int, int] = {}
     made = []

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, get_template_attribute, jsonify, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import select
 
 from prizes.contest.models import Edition
 from prizes.contest.queries import list_categories
+from prizes.core.cache import cached_here
 from prizes.core.exports import csv_response
 from prizes.db import db
 from prizes.nominations.queries import get_edition_by_year
@@ -68,17 +71,30 @@ def edition(year: int) -> ResponseReturnValue:
         sections = [(c, champions[c.id]) for c in list_categories() if c.id in champions]
         return render_template("results/champions.html", edition=announced, sections=sections)
     published = _published(year)
-    decided = decisions_of(published)
-    sections = [
-        (
-            category,
-            [d for d in decided.get(category.id, []) if d.outcome == DecisionOutcome.WINNER],
-            [d for d in decided.get(category.id, []) if d.outcome == DecisionOutcome.CHAMPION],
-        )
-        for category in list_categories()
-        if category.id in decided
-    ]
-    return render_template("results/edition.html", edition=published, sections=sections)
+
+    def sections_html() -> Markup:
+        decided = decisions_of(published)
+        sections = [
+            (
+                category,
+                [d for d in decided.get(category.id, []) if d.outcome == DecisionOutcome.WINNER],
+                [d for d in decided.get(category.id, []) if d.outcome == DecisionOutcome.CHAMPION],
+            )
+            for category in list_categories()
+            if category.id in decided
+        ]
+        macro = get_template_attribute("results/_sections.html", "sections")
+        return macro(sections)  # type: ignore[no-any-return]
+
+    # Published results do not change (the decisions are locked); the projects' names could,
+    # and they bump "catalogue". So the sections are rendered once per edition and language.
+    published_at = published.results_published_at.timestamp()  # type: ignore[union-attr]
+    key = f"edition-results:{published.id}:{published_at}:{get_locale()}"
+    return render_template(
+        "results/edition.html",
+        edition=published,
+        sections_html=cached_here("catalogue", key, sections_html),
+    )
 
 
 @bp.route("/editions/<int:year>/results.<any(csv, json):kind>")

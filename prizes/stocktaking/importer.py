@@ -17,18 +17,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from prizes.core import audit
+from prizes.core.cache import bump_after_commit
 from prizes.core.vocabulary import SDG_NUMBERS, ActionLine, StakeholderType, is_country_code
 from prizes.db import db
 from prizes.stocktaking.fields import EntryFields
-from prizes.stocktaking.models import EntryStatus, StocktakingEntry
-from prizes.stocktaking.services import fill_entry
+from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
+from prizes.stocktaking.services import entry_values, fill_entry
 
 FORMATS = (".csv", ".json")
 MAX_LENGTHS = {"external_id": 64, "title": 300, "organisation": 300, "website": 500}
 BATCH_SIZE = 500
+LINKS_PER_STATEMENT = 5000  # two parameters each, well below PostgreSQL's 65,535
 
 _SEPARATORS = re.compile(r"[;,\s]+")
 _SPACE = re.compile(r"\s")
@@ -321,24 +323,52 @@ def apply_rows(
             entry.external_id: entry
             for entry in session.scalars(select(StocktakingEntry).where(wanted))
         }
+        fresh = [row for row in batch if row.external_id not in existing]
         for row in batch:
             entry = existing.get(row.external_id)
-            if entry is None:
-                entry = StocktakingEntry(external_id=row.external_id, status=EntryStatus.PUBLISHED)
-                session.add(entry)
-                created += 1
-            else:
+            if entry is not None:
                 updated += 1
-            _fill(entry, row, now)
+                _fill(entry, row, now)
         session.flush()
+        _insert_new(fresh, now)
+        created += len(fresh)
         if on_progress is not None:
             on_progress(len(batch))
     result = ImportResult(created=created, updated=updated)
+    bump_after_commit(session, "catalogue", "search")  # ballots and searches show them
     audit.record(
         session, "stocktaking.entries_imported", actor=None, source=source, **asdict(result)
     )
     session.flush()
     return result
+
+
+def _insert_new(rows: Sequence[EntryRow], now: datetime) -> None:
+    """New entries, their action lines and SDGs in three bulk INSERTs (one object and
+    its change tracking per entry and per link made a large import take half a minute)."""
+    if not rows:
+        return
+    values = [
+        entry_values(EntryFields(**{name: getattr(row, name) for name in _ENTRY_FIELDS}), now=now)
+        | {"external_id": row.external_id, "status": EntryStatus.PUBLISHED, "created_at": now}
+        for row in rows
+    ]
+    inserted = insert(StocktakingEntry).returning(StocktakingEntry.id, sort_by_parameter_order=True)
+    ids = list(db.session.scalars(inserted, values))
+    lines = [
+        {"entry_id": entry_id, "action_line": line}
+        for entry_id, row in zip(ids, rows, strict=True)
+        for line in sorted(set(row.action_lines))
+    ]
+    sdgs = [
+        {"entry_id": entry_id, "sdg": sdg}
+        for entry_id, row in zip(ids, rows, strict=True)
+        for sdg in sorted(set(row.sdgs))
+    ]
+    # One multi-row VALUES per few thousand links: an executemany sends one statement a row.
+    for model, links in ((EntryActionLine, lines), (EntrySdg, sdgs)):
+        for start in range(0, len(links), LINKS_PER_STATEMENT):
+            db.session.execute(insert(model).values(links[start : start + LINKS_PER_STATEMENT]))
 
 
 def _fill(entry: StocktakingEntry, row: EntryRow, now: datetime) -> None:

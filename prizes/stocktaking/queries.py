@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, extract, select
+from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import joinedload
 
 from prizes.contest.models import Category
+from prizes.core.cache import cached
 from prizes.core.pagination import Page, paginate
 from prizes.core.vocabulary import ActionLine, StakeholderType
 from prizes.db import db
 from prizes.nominations.models import Nomination
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
-from prizes.stocktaking.search import TextMatch, terms
+from prizes.stocktaking.search import TextMatch, prefer_index_scans, terms
 
 
 class Sort(StrEnum):
@@ -38,6 +40,12 @@ class EntryFilters:
     stakeholder_type: StakeholderType | None = None
     year: int | None = None
     sort: Sort = Sort.RELEVANCE
+
+    def key(self) -> str:
+        """The filters as a string, to name a cached search."""
+        category = self.category.id if self.category else None
+        fields = (self.text, category, self.action_line, self.sdg, self.country)
+        return repr((*fields, self.stakeholder_type, self.year, self.sort))
 
     def without_category(self) -> EntryFilters:
         return EntryFilters(**{**self.__dict__, "category": None})
@@ -87,7 +95,36 @@ def search_entries(
     if filters.year is not None:
         query = query.where(extract("year", StocktakingEntry.start_date) == filters.year)
     query = order_entries(query, filters.sort, rank, newest=StocktakingEntry.created_at)
-    return paginate(query, page=page, per_page=per_page)
+    if rank is None:
+        return paginate(query, page=page, per_page=per_page)
+    number = max(page, 1)
+    key = hashlib.sha256(f"{filters.key()}|{number}|{per_page}".encode()).hexdigest()
+    ids, total = cached("search", key, lambda: _ranked_ids(query, number, per_page), ttl=120)
+    if not ids:
+        return paginate(query, page=page, per_page=per_page)  # past the end: clamped
+    found = {
+        e.id: e
+        for e in db.session.scalars(select(StocktakingEntry).where(StocktakingEntry.id.in_(ids)))
+    }
+    items = [found[i] for i in ids if i in found]
+    return Page(items=items, total=total, number=number, per_page=per_page)
+
+
+def _ranked_ids(query: Select[Any], number: int, per_page: int) -> tuple[list[int], int]:
+    """One page of a ranked search as ids, with the total counted by the same statement:
+    ranking visits every match anyway, and only the ids go through the sort (the entries'
+    long descriptions did, in a query for the whole rows)."""
+    offset = (number - 1) * per_page
+    if db.session.get_bind().dialect.name == "sqlite":  # FTS5's bm25 takes no window
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        ids = db.session.scalars(
+            query.with_only_columns(StocktakingEntry.id).limit(per_page).offset(offset)
+        )
+        return list(ids), db.session.scalar(counted) or 0
+    prefer_index_scans()
+    narrow = query.with_only_columns(StocktakingEntry.id, func.count().over())
+    rows = db.session.execute(narrow.limit(per_page).offset(offset)).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
 
 def get_entry(entry_id: int) -> StocktakingEntry | None:

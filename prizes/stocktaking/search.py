@@ -151,6 +151,15 @@ def _pattern(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
 
 
+def prefer_index_scans() -> None:
+    """For the rest of this transaction, tell PostgreSQL that random reads cost little, as
+    on the SSDs it runs on (``random_page_cost`` 1.1, the usual setting there; the default 4
+    is for spinning disks). With the default it reads all 10,000 entries' documents (50 ms)
+    rather than the GIN index's few thousand matches (9 ms)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL random_page_cost = 1.1"))
+
+
 def refresh_index() -> None:
     """Tidy the search index after a bulk import (the caller commits).
 

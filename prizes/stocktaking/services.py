@@ -55,6 +55,7 @@ def create_entry(fields: EntryFields, *, by: User, now: datetime) -> Stocktaking
     fill_entry(entry, fields, now=now)
     db.session.add(entry)
     db.session.flush()
+    bump_after_commit(db.session, "search")
     audit.record(db.session, "entry.created", actor=by, target=entry)
     return entry
 
@@ -66,8 +67,26 @@ def update_entry(entry: StocktakingEntry, fields: EntryFields, *, by: User, now:
         raise EntryLocked()
     fill_entry(entry, fields, now=now)
     db.session.flush()
-    bump_after_commit(db.session, "catalogue")  # ballots show the entry's title and organisation
+    # Ballots show the entry's title and organisation; searches find it.
+    bump_after_commit(db.session, "catalogue", "search")
     audit.record(db.session, "entry.updated", actor=by, target=entry)
+
+
+def entry_values(fields: EntryFields, *, now: datetime) -> dict[str, object]:
+    """The entry's own columns from ``fields``, as the form and the importer store them
+    (the importer inserts new entries with these in bulk)."""
+    return {
+        "title": fields.title.strip(),
+        "organisation": fields.organisation.strip(),
+        "organisation_key": organisation_key(fields.organisation),
+        "stakeholder_type": fields.stakeholder_type,
+        "country": fields.country.upper(),
+        "description": fields.description.strip(),
+        "website": fields.website or None,
+        "start_date": fields.start_date,
+        "end_date": fields.end_date,
+        "updated_at": now,
+    }
 
 
 def fill_entry(entry: StocktakingEntry, fields: EntryFields, *, now: datetime) -> None:
@@ -75,16 +94,8 @@ def fill_entry(entry: StocktakingEntry, fields: EntryFields, *, now: datetime) -
 
     Links that stay are kept, so re-saving an unchanged entry writes nothing.
     """
-    entry.title = fields.title.strip()
-    entry.organisation = fields.organisation.strip()
-    entry.organisation_key = organisation_key(fields.organisation)
-    entry.stakeholder_type = fields.stakeholder_type
-    entry.country = fields.country.upper()
-    entry.description = fields.description.strip()
-    entry.website = fields.website or None
-    entry.start_date = fields.start_date
-    entry.end_date = fields.end_date
-    entry.updated_at = now
+    for name, value in entry_values(fields, now=now).items():
+        setattr(entry, name, value)
     kept_lines = {link.action_line: link for link in entry.action_lines}
     entry.action_lines = [
         kept_lines.get(line) or EntryActionLine(action_line=line)

@@ -50,6 +50,10 @@ class VotingRound(Base):
     requires_proof_of_work: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set when the secretariat advances the top K; the round is then final.
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The valid votes per category and nomination ({"category id": {"nomination id": n}})
+    # as counted when the round was finalised: what decided the shortlist, and what its
+    # results show from then on (a finalised round takes no more votes).
+    final_counts: Mapped[dict[str, dict[str, int]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     edition: Mapped[Edition] = relationship()

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload
 
 from prizes.contest.models import Category
-from prizes.core.cache import cached
+from prizes.core.cache import cached, cached_here
 from prizes.db import db
 from prizes.nominations.models import Nomination
 from prizes.stocktaking.models import StocktakingEntry
@@ -26,6 +26,13 @@ from prizes.voting.models import (
     VoteStatus,
     VotingRound,
 )
+
+# A vote's project with its entry, and not the entry's action lines and SDGs: the pages that
+# name the project never show those, and loading them was two more queries a page.
+_ENTRY_ONLY = joinedload(Nomination.entry).options(
+    lazyload(StocktakingEntry.action_lines), lazyload(StocktakingEntry.sdgs)
+)
+_PROJECT_TITLE = joinedload(Vote.nomination).options(_ENTRY_ONLY)
 
 
 def list_rounds(edition_id: int) -> list[VotingRound]:
@@ -71,16 +78,32 @@ def list_open_rounds(moment: datetime) -> list[VotingRound]:
     )
 
 
-def ballot_categories(round_id: int) -> list[tuple[Category, int]]:
-    """The categories on the round's ballot, in order, with how many projects each has."""
+@dataclass(frozen=True)
+class BallotCategory:
+    """A category as the ballot shows it (plain values, so it can be kept in a cache)."""
+
+    id: int
+    number: int
+    name: str
+
+
+def ballot_categories(round_id: int) -> list[tuple[BallotCategory, int]]:
+    """The categories on the round's ballot, in order, with how many projects each has
+    (kept per process while the catalogue is unchanged: a ballot never changes)."""
+    return cached_here(
+        "catalogue", f"ballot-categories-counted:{round_id}", lambda: _ballot_categories(round_id)
+    )
+
+
+def _ballot_categories(round_id: int) -> list[tuple[BallotCategory, int]]:
     rows = db.session.execute(
-        select(Category, func.count(BallotEntry.nomination_id))
+        select(Category.id, Category.number, Category.name, func.count(BallotEntry.nomination_id))
         .join(BallotEntry, BallotEntry.category_id == Category.id)
         .where(BallotEntry.round_id == round_id)
-        .group_by(Category.id)
+        .group_by(Category.id, Category.number, Category.name)
         .order_by(Category.number)
     ).all()
-    return [(category, count) for category, count in rows]
+    return [(BallotCategory(id_, number, name), count) for id_, number, name, count in rows]
 
 
 @dataclass(frozen=True)
@@ -130,9 +153,7 @@ def votes_in_round(round_id: int, voter_id: int) -> list[Vote]:
             select(Vote)
             .join(Vote.category)
             .where(Vote.round_id == round_id, Vote.voter_id == voter_id)
-            .options(
-                joinedload(Vote.category), joinedload(Vote.nomination).joinedload(Nomination.entry)
-            )
+            .options(joinedload(Vote.category), _PROJECT_TITLE)
             .order_by(Category.number)
         )
     )
@@ -148,7 +169,7 @@ def list_votes_of(voter_id: int) -> list[Vote]:
             .options(
                 joinedload(Vote.round),
                 joinedload(Vote.category),
-                joinedload(Vote.nomination).joinedload(Nomination.entry),
+                _PROJECT_TITLE,
             )
             .order_by(Vote.round_id.desc(), Category.number)
         )
@@ -162,7 +183,7 @@ def get_vote_by_receipt(code: str) -> Vote | None:
         .options(
             joinedload(Vote.round),
             joinedload(Vote.category),
-            joinedload(Vote.nomination).joinedload(Nomination.entry),
+            _PROJECT_TITLE,
         )
     )
 
@@ -171,14 +192,23 @@ def tally(voting_round: VotingRound) -> dict[int, dict[int, int]]:
     """Valid votes per category and nomination: {category_id: {nomination_id: votes}}.
 
     With the round's complete-ballot rule, only voters with a valid vote in every category
-    on the ballot count. Cached (with Redis) until a vote is cast or invalidated.
+    on the ballot count. Cached (with Redis) until a vote is cast or invalidated; a
+    finalised round answers with the counts stored when it was finalised.
     """
-    key = f"counts:complete={voting_round.requires_complete_ballot}"
-    stored = cached(f"tally:{voting_round.id}", key, lambda: _count_votes(voting_round), ttl=600)
+    stored = voting_round.final_counts if voting_round.finalised_at else None
+    if stored is None:
+        key = f"counts:complete={voting_round.requires_complete_ballot}"
+        scope = f"tally:{voting_round.id}"
+        stored = cached(scope, key, lambda: _count_votes(voting_round), ttl=600)
     return defaultdict(
         dict,
         {int(c): {int(n): votes for n, votes in row.items()} for c, row in stored.items()},
     )
+
+
+def count_votes(voting_round: VotingRound) -> dict[str, dict[str, int]]:
+    """The tally as the database counts it now, never from a cache (to store at the close)."""
+    return _count_votes(voting_round)
 
 
 def _count_votes(voting_round: VotingRound) -> dict[str, dict[str, int]]:
@@ -265,11 +295,7 @@ def nominations_by_id(ids: list[int]) -> dict[int, Nomination]:
     """The nominations a results page names, with their entries, in one query."""
     if not ids:
         return {}
-    rows = db.session.scalars(
-        select(Nomination)
-        .where(Nomination.id.in_(ids))
-        .options(joinedload(Nomination.entry), selectinload(Nomination.sdg_links))
-    )
+    rows = db.session.scalars(select(Nomination).where(Nomination.id.in_(ids)).options(_ENTRY_ONLY))
     return {nomination.id: nomination for nomination in rows}
 
 

@@ -236,6 +236,10 @@ def advance_round(voting_round: VotingRound, *, by: User, now: datetime) -> dict
         )
     # Every round shortlists the edition's number, as it stands when the round ends.
     voting_round.shortlist_size = voting_round.edition.shortlist_size
+    # Counted now (never a cached tally) and kept: they decide the shortlist, and the
+    # round's results show them from now on without counting the votes again.
+    voting_round.final_counts = queries.count_votes(voting_round)
+    voting_round.finalised_at = now
     ranking = queries.ranking(voting_round)
     shortlist = {
         category_id: [row.nomination_id for row in rows if row.shortlisted]
@@ -255,7 +259,6 @@ def advance_round(voting_round: VotingRound, *, by: User, now: datetime) -> dict
         .values(status=NominationStatus.SHORTLISTED)
         .execution_options(synchronize_session=False)
     )
-    voting_round.finalised_at = now
     bump_after_commit(db.session, "catalogue", f"tally:{voting_round.id}")
     audit.record(
         db.session,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import (
     Blueprint,
     abort,
     flash,
+    get_template_attribute,
     jsonify,
     redirect,
     render_template,
@@ -15,8 +18,10 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from prizes.accounts.limits import account_key
 from prizes.accounts.models import Role
@@ -27,7 +32,7 @@ from prizes.accounts.permissions import (
     voter_required,
 )
 from prizes.accounts.sessions import session_account
-from prizes.contest.models import Category
+from prizes.core.cache import cached_here
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.exports import csv_response
@@ -40,6 +45,7 @@ from prizes.voting.forms import ReceiptForm, VoteForm
 from prizes.voting.models import Vote, VotingRound
 
 bp = Blueprint("voting", __name__, url_prefix="/vote")
+T = TypeVar("T")
 
 
 @bp.route("/")
@@ -55,13 +61,13 @@ class BallotState:
     """Where a voter stands in a round: the categories in order and their votes in it."""
 
     voting_round: VotingRound
-    categories: list[tuple[Category, int]]
+    categories: list[tuple[queries.BallotCategory, int]]
     votes: dict[int, Vote]
 
     def position_of_next_unvoted(self, after: int = 0) -> int | None:
         return next_unvoted([c.id for c, _count in self.categories], set(self.votes), after=after)
 
-    def vote_at(self, position: int | None) -> tuple[Category, Vote] | None:
+    def vote_at(self, position: int | None) -> tuple[queries.BallotCategory, Vote] | None:
         """The category at a ballot position and the voter's vote in it, if there is one."""
         if position is None or not 1 <= position <= len(self.categories):
             return None
@@ -69,7 +75,7 @@ class BallotState:
         vote = self.votes.get(at_position.id)
         return (at_position, vote) if vote else None
 
-    def just_voted(self) -> tuple[Category, Vote] | None:
+    def just_voted(self) -> tuple[queries.BallotCategory, Vote] | None:
         """The vote the redirect after a vote names (``?voted=position``), to confirm it
         on the page from what the database holds."""
         return self.vote_at(int_arg("voted"))
@@ -110,15 +116,16 @@ def _category_page(
     if not 1 <= position <= len(state.categories):
         abort(404)
     chosen_category, _count = state.categories[position - 1]
-    nominations = sorted(
-        queries.ballot(state.voting_round.id, chosen_category.id),
-        key=lambda n: services.ballot_order_key(current_user.id, state.voting_round.id, n.id),
+    round_id, voter_id = state.voting_round.id, current_user.id
+    cards = sorted(
+        _ballot_cards(round_id, chosen_category.id, form.nomination.data),
+        key=lambda card: services.ballot_order_key(voter_id, round_id, card[0]),
     )
     context = {
         "state": state,
         "position": position,
         "category": chosen_category,
-        "nominations": nominations,
+        "cards": [html for _id, html in cards],
         "vote": state.votes.get(chosen_category.id),
         "is_open": state.voting_round.is_open(now()),
         "next_position": state.position_of_next_unvoted(position),
@@ -130,6 +137,24 @@ def _category_page(
     if form.errors:
         return render_template("voting/category.html", form=form, **context), 422
     return render_template("voting/category.html", form=form, **context)
+
+
+def _ballot_cards(round_id: int, category_id: int, chosen: object) -> list[tuple[int, Markup]]:
+    """Each project's card on the category's page, the same for every voter: rendered once
+    per round, category and language and kept while the catalogue is unchanged (only the
+    order is the voter's own). A form sent back with a choice is drawn afresh."""
+
+    def render(checked: object = None) -> list[tuple[int, Markup]]:
+        card = get_template_attribute("voting/_card.html", "card")
+        words = _("Read the description"), _("Full page")
+        return [
+            (item.id, card(item, checked == item.id, *words))
+            for item in queries.ballot(round_id, category_id)
+        ]
+
+    if chosen is not None:
+        return render(chosen)
+    return cached_here("catalogue", f"cards:{round_id}:{category_id}:{get_locale()}", render)
 
 
 @bp.route("/<int:round_id>/<int:position>", methods=["POST"])
@@ -241,7 +266,7 @@ def _results_round(round_id: int) -> VotingRound:
 
 @dataclass(frozen=True)
 class ResultRow:
-    category: Category
+    category: queries.BallotCategory
     rows: list[queries.RankedRow]
 
 
@@ -252,20 +277,36 @@ def results_of(voting_round: VotingRound) -> tuple[list[ResultRow], dict]:
     return [ResultRow(c, ranking.get(c.id, [])) for c in categories], queries.nominations_by_id(ids)
 
 
+def _final(voting_round: VotingRound, what: str, compute: Callable[[], T]) -> T:
+    """A final round's results never change (its counts are stored, see ``tally``); only
+    the projects' names could, and they bump "catalogue": so what the results pages build
+    is kept per round and language until then. A live tally is built on every visit."""
+    if voting_round.finalised_at is None:
+        return compute()
+    key = f"results:{voting_round.id}:{voting_round.finalised_at.timestamp()}:{get_locale()}"
+    return cached_here("catalogue", f"{key}:{what}", compute)
+
+
 @bp.route("/rounds/<int:round_id>/results")
 def results(round_id: int) -> ResponseReturnValue:
     voting_round = _results_round(round_id)
-    sections, nominations = results_of(voting_round)
+
+    def ranking_html() -> Markup:
+        sections, nominations = results_of(voting_round)
+        macro = get_template_attribute("voting/_ranking.html", "ranking")
+        # A macro's output is already escaped Markup.
+        return macro(sections, nominations, voting_round.finalised_at)  # type: ignore[no-any-return]
+
     return render_template(
-        "voting/results.html", voting_round=voting_round, sections=sections, nominations=nominations
+        "voting/results.html",
+        voting_round=voting_round,
+        ranking_html=_final(voting_round, "html", ranking_html),
     )
 
 
-@bp.route("/rounds/<int:round_id>/results.<any(csv, json):kind>")
-def export(round_id: int, kind: str) -> ResponseReturnValue:
-    voting_round = _results_round(round_id)
+def _result_records(voting_round: VotingRound) -> list[dict[str, object]]:
     sections, nominations = results_of(voting_round)
-    records = [
+    return [
         {
             "category": section.category.number,
             "category_name": section.category.official_name,
@@ -281,6 +322,12 @@ def export(round_id: int, kind: str) -> ResponseReturnValue:
         for section in sections
         for row in section.rows
     ]
+
+
+@bp.route("/rounds/<int:round_id>/results.<any(csv, json):kind>")
+def export(round_id: int, kind: str) -> ResponseReturnValue:
+    voting_round = _results_round(round_id)
+    records = _final(voting_round, "records", lambda: _result_records(voting_round))
     if kind == "json":
         return jsonify(
             {
