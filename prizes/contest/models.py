@@ -66,11 +66,17 @@ class Category(Base):
     @property
     def name(self) -> str:
         """The name in the reader's language, translated by slug at display time."""
-        label = CATEGORY_NAMES.get(self.slug)
-        return str(label) if label is not None else self.official_name
+        return category_name(self.slug, self.official_name)
 
     def __repr__(self) -> str:
         return f"<Category {self.number} {self.action_line}>"
+
+
+def category_name(slug: str, official_name: str) -> str:
+    """A category's name in the reader's language (the official English one for a category
+    the catalogue does not know), for reads that select columns rather than categories."""
+    label = CATEGORY_NAMES.get(slug)
+    return str(label) if label is not None else official_name
 
 
 class Phase(StrEnum):

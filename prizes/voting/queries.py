@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from prizes.contest.models import Category
+from prizes.contest.models import Category, category_name
 from prizes.core.cache import cached, cached_here
 from prizes.db import db
 from prizes.nominations.models import Nomination
@@ -84,7 +84,8 @@ class BallotCategory:
 
     id: int
     number: int
-    name: str
+    name: str  # in the reader's language
+    official_name: str  # in English, for the data exports
 
 
 def ballot_categories(round_id: int) -> list[tuple[BallotCategory, int]]:
@@ -97,13 +98,22 @@ def ballot_categories(round_id: int) -> list[tuple[BallotCategory, int]]:
 
 def _ballot_categories(round_id: int) -> list[tuple[BallotCategory, int]]:
     rows = db.session.execute(
-        select(Category.id, Category.number, Category.name, func.count(BallotEntry.nomination_id))
+        select(
+            Category.id,
+            Category.number,
+            Category.slug,
+            Category.official_name,
+            func.count(BallotEntry.nomination_id),
+        )
         .join(BallotEntry, BallotEntry.category_id == Category.id)
         .where(BallotEntry.round_id == round_id)
-        .group_by(Category.id, Category.number, Category.name)
+        .group_by(Category.id, Category.number, Category.slug, Category.official_name)
         .order_by(Category.number)
     ).all()
-    return [(BallotCategory(id_, number, name), count) for id_, number, name, count in rows]
+    return [
+        (BallotCategory(id_, number, category_name(slug, official), official), count)
+        for id_, number, slug, official, count in rows
+    ]
 
 
 @dataclass(frozen=True)
