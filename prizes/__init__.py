@@ -64,7 +64,10 @@ def register_extensions(app: Flask) -> None:
     from prizes.accounts import sessions
     from prizes.core import limits
     from prizes.extensions import babel, csrf, db
+    from prizes.nominations import queries as nominations
     from prizes.review import rubric
+    from prizes.review import services as review
+    from prizes.voting import queries as voting
 
     db.init_app(app)
     csrf.init_app(app)
@@ -73,6 +76,10 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale)
     sessions.init_app(app)
     rubric.init_app(app)  # an edition is created with the default rubric
+    # Packages above answer the questions of the packages below (prizes/core/hooks.py).
+    voting.init_app(app)
+    nominations.init_app(app)
+    review.init_app(app)
 
 
 def _select_locale() -> str:

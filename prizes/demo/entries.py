@@ -10,9 +10,9 @@ import pycountry
 from faker import Faker
 
 from prizes.contest.models import Category
+from prizes.core.text import organisation_key
 from prizes.core.vocabulary import SDG_HINTS, ActionLine, StakeholderType
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, StocktakingEntry
-from prizes.stocktaking.organisations import organisation_key
 
 # Shares of the stocktaking database by stakeholder type (roughly as in real editions).
 STAKEHOLDER_WEIGHTS = {

@@ -10,9 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import Flask
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from prizes.contest import queries as contest
 from prizes.contest.models import Category
 from prizes.core.cache import cached
 from prizes.db import db
@@ -26,6 +28,11 @@ from prizes.voting.models import (
     VoteStatus,
     VotingRound,
 )
+
+
+def init_app(app: Flask) -> None:
+    """Answer contest's question about an edition's rounds (see core/hooks.py)."""
+    contest.edition_rounds.answer_with(list_rounds)
 
 
 def list_rounds(edition_id: int) -> list[VotingRound]:
