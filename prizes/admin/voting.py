@@ -13,7 +13,7 @@ from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.admin.forms import ProofOfWorkForm, RoundSetupForm
 from prizes.contest.models import Edition
 from prizes.core.clock import now
-from prizes.core.forms import form_page
+from prizes.core.forms import form_page, given
 from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.db import db
 from prizes.jobs import compute_round_flags
@@ -48,10 +48,10 @@ def create(edition_id: int) -> ResponseReturnValue:
     on_refusal_show("admin/round_form.html", form, edition=edition)
     voting_round = rounds.create_round(
         edition,
-        title=form.title.data,
+        title=given(form.title.data),
         opens_at=form.moment(form.opens_at),
         closes_at=form.moment(form.closes_at),
-        shortlist_size=form.shortlist_size.data,
+        shortlist_size=given(form.shortlist_size.data),
         requires_complete_ballot=form.requires_complete_ballot.data,
         public_tally=form.public_tally.data,
         by=signed_in_user(),
@@ -94,10 +94,10 @@ def invalidate(round_id: int) -> ResponseReturnValue:
     references = [ref for ref in re.split(r"[\s,;]+", form.references.data or "") if ref]
     votes = queries.votes_by_reference(voting_round.id, references)
     if not votes:
-        form.references.errors.append(_("No vote of this round matches."))
+        form.references.errors = [*form.references.errors, _("No vote of this round matches.")]
         return _detail_page(voting_round, form, 422)
     changed = rounds.invalidate_votes(
-        votes, by=signed_in_user(), reason=form.reason.data, now=now()
+        votes, by=signed_in_user(), reason=given(form.reason.data), now=now()
     )
     flash(_("%(count)d votes invalidated.", count=changed), "success")
     return redirect(url_for("rounds.detail", round_id=round_id))
@@ -156,7 +156,9 @@ def decide_flag(flag_id: int, decision: str) -> ResponseReturnValue:
         rounds.dismiss_flag(flag, by=signed_in_user(), now=now())
         flash(_("The flag is dismissed."), "success")
     elif form.validate_on_submit():
-        changed = rounds.action_flag(flag, by=signed_in_user(), reason=form.reason.data, now=now())
+        changed = rounds.action_flag(
+            flag, by=signed_in_user(), reason=given(form.reason.data), now=now()
+        )
         flash(_("%(count)d votes invalidated.", count=changed), "success")
     else:
         flash(_("Please give the reason for the invalidation."), "error")

@@ -45,7 +45,7 @@ def cached(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) ->
         entry = f"{PREFIX}:{scope}:{version}:{key}"
         hit = client.get(entry)
         if hit is not None:
-            return json.loads(hit)  # type: ignore[no-any-return]
+            return json.loads(hit)
         value = compute()
         client.set(entry, json.dumps(value), ex=ttl)
         return value

@@ -124,7 +124,7 @@ def make_entries(fake: Faker, count: int, categories: list[Category]) -> list[St
     for index in range(count):
         kind = random.choices(kinds, kind_weights)[0]
         country = random.choice(countries)
-        country_name = pycountry.countries.get(alpha_2=country).name
+        country_name = pycountry.countries.lookup(country).name
         number = random.choices(numbers, number_weights)[0]
         topic = random.choice(TOPICS[number])
         organisation = _organisation(fake, kind, country_name)

@@ -26,7 +26,7 @@ MAX_TERMS = 12
 
 
 def is_search_object(name: str | None) -> bool:
-    return bool(name) and (name in _SEARCH_OBJECTS or name.startswith("entry_search"))
+    return name is not None and (name in _SEARCH_OBJECTS or name.startswith("entry_search"))
 
 
 def include_object(
@@ -68,7 +68,7 @@ class TextMatch:
     def _postgres(self, query: Select[Any]) -> tuple[Select[Any], ColumnElement[Any]]:
         expression = " & ".join(f"{word}:*" for word in self.words)
         tsquery = func.to_tsquery(literal_column("'english'"), expression)
-        document = literal_column("stocktaking_entries.search_document")
+        document: ColumnElement[Any] = literal_column("stocktaking_entries.search_document")
         query = query.where(document.op("@@")(tsquery))
         return query, -func.ts_rank_cd(document, tsquery)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
@@ -112,7 +113,7 @@ def ballot(round_id: int, category_id: int) -> list[BallotItem]:
     ]
 
 
-def _ballot(round_id: int, category_id: int) -> list[dict[str, object]]:
+def _ballot(round_id: int, category_id: int) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(
             Nomination.id,

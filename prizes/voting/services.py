@@ -215,7 +215,7 @@ def _vote_statement(dialect: str, *, by_position: bool, proved: bool) -> Insert:
     if not proved:
         choice = choice.where(VotingRound.requires_proof_of_work.is_(False))
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    votes = Vote.__table__
+    votes = Vote.metadata.tables[Vote.__tablename__]
     return (
         insert(votes)
         .from_select(["round_id", "category_id", "nomination_id", *VOTE_VALUES], choice)
