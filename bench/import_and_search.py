@@ -26,7 +26,7 @@ from prizes.contest.queries import list_categories
 from prizes.core.clock import now
 from prizes.core.vocabulary import ActionLine, StakeholderType
 from prizes.db import db
-from prizes.demo.data import make_entries
+from prizes.demo import make_entries
 from prizes.stocktaking import importer
 from prizes.stocktaking.queries import EntryFilters, Sort, search_entries
 from prizes.stocktaking.search import refresh_index

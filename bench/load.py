@@ -37,7 +37,7 @@ from prizes.core.clock import now
 from prizes.core.text import organisation_key
 from prizes.core.vocabulary import StakeholderType
 from prizes.db import db
-from prizes.demo.data import make_voting_edition
+from prizes.demo import make_voting_edition
 from prizes.nominations.models import Nomination, NominationStatus
 from prizes.stocktaking.models import StocktakingEntry
 from prizes.voting.models import BallotEntry, VotingRound

@@ -102,26 +102,13 @@ def organisation_key_0008(name):
 
 # --- the tables, as this migration sees them ----------------------------------------------
 
-users = sa.table(
-    "users",
-    sa.column("id", sa.Integer()),
-    sa.column("organisation_name", sa.String()),
-    sa.column("organisation_key", sa.String()),
-)
-entries = sa.table(
-    "stocktaking_entries",
-    sa.column("id", sa.Integer()),
-    sa.column("organisation", sa.String()),
-    sa.column("organisation_key", sa.String()),
-    sa.column(NEW, sa.String()),
-)
-nominations = sa.table(
-    "nominations",
-    sa.column("id", sa.Integer()),
-    sa.column("entry_id", sa.Integer()),
-    sa.column("organisation_key", sa.String()),
-    sa.column(NEW, sa.String()),
-)
+def _table(name, *columns):
+    return sa.table(name, *(sa.column(column) for column in columns))
+
+
+users = _table("users", "id", "organisation_name", "organisation_key")
+entries = _table("stocktaking_entries", "id", "organisation", "organisation_key", NEW)
+nominations = _table("nominations", "id", "entry_id", "organisation_key", NEW)
 
 
 def _in_batches(select, table, write):

@@ -183,7 +183,7 @@ def apply_stage_one(edition_id: int, category_id: int) -> ResponseReturnValue:
         url_for(
             "experts.scores",
             edition_id=edition_id,
-            stage_name="nomination",
+            stage_name=ReviewStage.NOMINATION.value,
             category_id=category_id,
         )
     )
@@ -198,7 +198,7 @@ def apply_stage_one(edition_id: int, category_id: int) -> ResponseReturnValue:
         url_for(
             "experts.scores",
             edition_id=edition_id,
-            stage_name="nomination",
+            stage_name=ReviewStage.NOMINATION.value,
             category_id=category_id,
         )
     )

@@ -20,10 +20,11 @@ from prizes.jobs import compute_round_flags
 from prizes.nominations.queries import list_editions
 from prizes.voting import queries, rounds
 from prizes.voting.forms import InvalidateForm
-from prizes.voting.models import SuspicionFlag, VotingRound
+from prizes.voting.models import SuspicionFlag, VotingRound, flag_label
 from prizes.voting.views import results_of
 
 bp = Blueprint("rounds", __name__, url_prefix="/admin/rounds")
+bp.add_app_template_global(flag_label)  # the flags page names each kind
 
 
 @bp.before_request

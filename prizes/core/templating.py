@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_datetime, get_locale
-from flask_babel import lazy_gettext as _l
 
 from prizes.core.clock import GENEVA
 from prizes.core.vocabulary import SDG_NAMES, STAKEHOLDER_TYPE_LABELS, country_name
@@ -19,18 +18,6 @@ def geneva_time(moment: datetime | None) -> str:
         return ""
     local = moment.astimezone(GENEVA)
     return f"{format_datetime(local.replace(tzinfo=None), 'd MMMM y, HH:mm')} {local.tzname()}"
-
-
-FLAG_LABELS = {
-    "network_burst": _l("Burst of votes from one network"),
-    "bulk_logins": _l("Many accounts signing in from one network or device"),
-    "fresh_single_project": _l("New accounts voting for one project only"),
-    "machine_cadence": _l("Votes at machine-like regular intervals"),
-}
-
-
-def flag_label(kind: str) -> str:
-    return str(FLAG_LABELS.get(kind, kind))
 
 
 def url_with(endpoint: str, **changes: Any) -> str:
@@ -61,4 +48,3 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["sdg_names"] = SDG_NAMES
     app.jinja_env.globals["url_with"] = url_with
-    app.jinja_env.globals["flag_label"] = flag_label

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pycountry
-from faker import Faker
 
 from prizes.contest.models import Category
 from prizes.core.text import organisation_key
 from prizes.core.vocabulary import SDG_HINTS, ActionLine, StakeholderType
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, StocktakingEntry
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 # Shares of the stocktaking database by stakeholder type (roughly as in real editions).
 STAKEHOLDER_WEIGHTS = {

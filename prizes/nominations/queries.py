@@ -66,16 +66,19 @@ def get_edition_by_year(year: int) -> Edition | None:
     return db.session.scalar(select(Edition).where(Edition.year == year))
 
 
+# What a page listing or showing a nomination reads of it, loaded with it.
+_WITH_ITS_PLACE = (
+    joinedload(Nomination.entry),
+    joinedload(Nomination.category),
+    joinedload(Nomination.edition),
+)
+
+
 def get_nomination(nomination_id: int) -> Nomination | None:
     return db.session.scalar(
         select(Nomination)
         .where(Nomination.id == nomination_id)
-        .options(
-            joinedload(Nomination.entry),
-            joinedload(Nomination.category),
-            joinedload(Nomination.edition),
-            selectinload(Nomination.sdg_links),
-        )
+        .options(*_WITH_ITS_PLACE, selectinload(Nomination.sdg_links))
     )
 
 
@@ -92,17 +95,10 @@ def list_nominations_of_entry(entry_id: int) -> list[Nomination]:
 
 
 def list_nominations_by(user_id: int) -> list[Nomination]:
+    """The nominations a stakeholder made, the latest changed first (their own page)."""
+    mine = select(Nomination).where(Nomination.nominator_id == user_id)
     return list(
-        db.session.scalars(
-            select(Nomination)
-            .where(Nomination.nominator_id == user_id)
-            .options(
-                joinedload(Nomination.entry),
-                joinedload(Nomination.category),
-                joinedload(Nomination.edition),
-            )
-            .order_by(Nomination.updated_at.desc())
-        )
+        db.session.scalars(mine.options(*_WITH_ITS_PLACE).order_by(Nomination.updated_at.desc()))
     )
 
 

@@ -129,7 +129,7 @@ def accept_invitation(token: str) -> ResponseReturnValue:
 
 # --- scoring -------------------------------------------------------------------------------
 
-STAGES = {"nomination": ReviewStage.NOMINATION, "selection": ReviewStage.SELECTION}
+STAGES = {stage.value: stage for stage in ReviewStage}
 
 
 def _stage(name: str) -> ReviewStage:

@@ -22,12 +22,12 @@ from sqlalchemy import ColumnElement, Float, and_, cast, func, select
 from prizes.accounts.models import LoginEvent, User
 from prizes.core import audit
 from prizes.db import db
-from prizes.voting.models import FlagStatus, SuspicionFlag, Vote, VoteStatus, VotingRound
+from prizes.voting.models import FlagKind, FlagStatus, SuspicionFlag, Vote, VoteStatus, VotingRound
 
-NETWORK_BURST = "network_burst"
-BULK_LOGINS = "bulk_logins"
-FRESH_SINGLE_PROJECT = "fresh_single_project"
-MACHINE_CADENCE = "machine_cadence"
+NETWORK_BURST = FlagKind.NETWORK_BURST
+BULK_LOGINS = FlagKind.BULK_LOGINS
+FRESH_SINGLE_PROJECT = FlagKind.FRESH_SINGLE_PROJECT
+MACHINE_CADENCE = FlagKind.MACHINE_CADENCE
 KINDS = (NETWORK_BURST, BULK_LOGINS, FRESH_SINGLE_PROJECT, MACHINE_CADENCE)
 
 FRAUD_DEFAULTS: dict[str, int | float] = {

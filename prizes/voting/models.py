@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from prizes.contest.models import Category, Edition
 from prizes.core.clock import now
+from prizes.core.vocabulary import LabelledEnum
 from prizes.db import Base, PortableBigInt, UTCDateTime, enum_type
 from prizes.nominations.models import Nomination
 
@@ -124,6 +126,24 @@ class Vote(Base):
     nomination: Mapped[Nomination] = relationship()
     category: Mapped[Category] = relationship()
     round: Mapped[VotingRound] = relationship()
+
+
+class FlagKind(LabelledEnum):
+    """What a suspicion flag says happened (voting/fraud.py finds each), with its label."""
+
+    NETWORK_BURST = "network_burst", _l("Burst of votes from one network")
+    BULK_LOGINS = "bulk_logins", _l("Many accounts signing in from one network or device")
+    FRESH_SINGLE_PROJECT = "fresh_single_project", _l("New accounts voting for one project only")
+    MACHINE_CADENCE = "machine_cadence", _l("Votes at machine-like regular intervals")
+
+
+def flag_label(kind: str) -> str:
+    """A stored flag's kind as the secretariat reads it (a kind this code does not know, from
+    a newer or older version, shows as stored)."""
+    try:
+        return FlagKind(kind).label
+    except ValueError:
+        return kind
 
 
 class FlagStatus(StrEnum):
