@@ -88,6 +88,8 @@ def detail(nomination_id: int) -> ResponseReturnValue:
         "nominations/detail.html",
         nomination=nomination,
         can_edit=current_user.is_authenticated and nomination.can_edit(current_user, now()),
+        # The review's comment is for the nominator only.
+        show_reason=current_user.is_authenticated and current_user.id == nomination.nominator_id,
     )
 
 
