@@ -216,13 +216,24 @@ def test_the_organisation_key_migration_fills_existing_accounts(app, tmp_path):
 def test_the_key_migration_recomputes_every_stored_key_in_every_script(app, tmp_path):
     """0009 gives accounts, entries and nominations the key that keeps every script: the
     Arabic and Chinese names that were one empty key become two, a name with no letter NULL,
-    and both nominations can hold their places under the unique index."""
+    and both nominations can hold their places under the unique index (on SQLite, or on
+    PostgreSQL in a schema of its own)."""
     from sqlalchemy import create_engine
 
+    from tests.conftest import separate_database
+
+    day = {f"d{n}": f"2026-01-0{n} 00:00:00+00:00" for n in range(1, 5)}
+    with separate_database(tmp_path, "key_migration") as url:
+        engine = create_engine(url)
+        try:
+            _fill_before_0009_and_upgrade(engine, day)
+        finally:
+            engine.dispose()
+
+
+def _fill_before_0009_and_upgrade(engine, day):
     from prizes.cli import upgrade_database
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    day = {f"d{n}": f"2026-01-0{n} 00:00:00+00:00" for n in range(1, 5)}
     with engine.begin() as connection:
         upgrade_database(connection, "0008")
         connection.execute(
@@ -297,4 +308,3 @@ def test_the_key_migration_recomputes_every_stored_key_in_every_script(app, tmp_
                 ),
                 {"category": category, **day},
             )
-    engine.dispose()
