@@ -20,6 +20,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed $(VENV)/.installed-demo
+
+# Faker, for the demo data only (the test extra includes it).
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[demo]'
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -29,7 +34,7 @@ install-test: $(VENV)/.installed-test
 migrate: install
 	$(FLASK) db upgrade
 
-demo: migrate
+demo: migrate $(VENV)/.installed-demo
 	$(FLASK) seed-demo --if-empty
 
 run: demo
@@ -46,6 +51,8 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r prizes
+	$(BIN)/mypy
+	$(BIN)/deptry .
 
 format: install-test
 	$(BIN)/ruff check --fix .
@@ -68,4 +75,4 @@ messages: install
 	$(BIN)/pybabel update -i prizes/translations/messages.pot -d prizes/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-* .pytest_cache .ruff_cache .mypy_cache

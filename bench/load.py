@@ -34,12 +34,12 @@ from prizes.accounts.models import User
 from prizes.cli import upgrade_database
 from prizes.contest.models import Category
 from prizes.core.clock import now
+from prizes.core.text import organisation_key
 from prizes.core.vocabulary import StakeholderType
 from prizes.db import db
 from prizes.demo import make_voting_edition
 from prizes.nominations.models import Nomination, NominationStatus
 from prizes.stocktaking.models import StocktakingEntry
-from prizes.stocktaking.organisations import organisation_key
 from prizes.voting.models import BallotEntry, VotingRound
 
 ROOT = Path(__file__).resolve().parent.parent

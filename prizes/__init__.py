@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["PROXY_HOPS"]:
         # Trust exactly that many proxies for the client's address and scheme.
         hops = app.config["PROXY_HOPS"]
+        # Flask's documented way to add WSGI middleware; mypy sees a method being replaced.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -56,7 +57,10 @@ def register_extensions(app: Flask) -> None:
     from prizes.accounts import sessions
     from prizes.core import i18n, limits
     from prizes.extensions import babel, csrf, db
+    from prizes.nominations import queries as nominations
     from prizes.review import rubric
+    from prizes.review import services as review
+    from prizes.voting import queries as voting
 
     db.init_app(app)
     csrf.init_app(app)
@@ -66,6 +70,10 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     sessions.init_app(app)
     rubric.init_app(app)  # an edition is created with the default rubric
+    # Packages above answer the questions of the packages below (prizes/core/hooks.py).
+    voting.init_app(app)
+    nominations.init_app(app)
+    review.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

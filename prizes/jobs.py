@@ -48,6 +48,7 @@ class AppHuey(Huey):
     target: str | None = None
     app: Flask | None = None
     consumer_side = False
+    storage: Any  # huey's own storage object (huey ships no types)
 
     def get_storage(self, **kwargs: Any) -> Any:
         if not self.target:
@@ -70,6 +71,9 @@ class AppHuey(Huey):
         self.app, self.target = app, target
         self.consumer_side = consumer
         self._immediate = immediate
+        # The queue of an app made before is closed, not left to the garbage collector
+        # (Python 3.13 warns of a SQLite connection that is never closed).
+        self.storage.close()
         self.storage = self.create_storage()
 
 

@@ -12,11 +12,11 @@ from prizes.accounts.models import Role, User, UserRole
 from prizes.accounts.passwords import hash_password
 from prizes.contest.models import Category, Edition
 from prizes.core.clock import now
+from prizes.core.text import organisation_key
 from prizes.core.vocabulary import ActionLine, StakeholderType
 from prizes.db import db
 from prizes.nominations.models import PUBLIC_STATUSES, Nomination, NominationStatus
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, StocktakingEntry
-from prizes.stocktaking.organisations import organisation_key
 from prizes.voting.models import BallotEntry, VotingRound
 from tests.conftest import PASSWORD
 

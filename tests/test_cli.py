@@ -71,3 +71,15 @@ def test_db_backup_copies_the_sqlite_database(runner, db, tmp_path):
     copy = sqlite3.connect(target)
     assert copy.execute("select count(*) from categories").fetchone()[0] == 18
     copy.close()
+
+
+def test_the_app_runs_without_the_demo_extra(runner, db, monkeypatch):
+    """Faker comes with the demo extra only: without it the app and its commands still
+    work, and seed-demo says what to install instead of failing with a traceback."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "faker", None)  # an import of it now fails
+    result = runner.invoke(args=["seed-demo", "--entries", "5"])
+    assert result.exit_code == 1
+    assert "pip install -e '.[demo]'" in result.output
+    assert db.scalar(select(func.count(User.id))) == 0

@@ -168,6 +168,21 @@ def test_naive_datetimes_are_refused(db):
     db.rollback()
 
 
+def test_organisations_without_a_key_never_collide_in_the_unique_index(db):
+    """NULL is distinct in a unique index, on SQLite and PostgreSQL alike."""
+    edition = make_edition()
+    for name in ("***", "+++"):
+        entry = make_entry(organisation=name)
+        assert entry.organisation_key is None
+        make_nomination(edition=edition, entry=entry)
+    for name in ("مؤسسة الاتصالات", "هيئة الاتصالات"):
+        make_nomination(edition=edition, entry=make_entry(organisation=name))
+    _violates(
+        db,
+        lambda: make_nomination(edition=edition, entry=make_entry(organisation="هيئة الاتصالات")),
+    )
+
+
 def test_datetimes_come_back_aware_in_utc(db):
     edition = make_edition()
     db.commit()
@@ -196,3 +211,100 @@ def test_the_organisation_key_migration_fills_existing_accounts(app, tmp_path):
         keys = connection.execute(text("SELECT organisation_key FROM users ORDER BY id")).all()
     engine.dispose()
     assert [key for (key,) in keys] == ["acme", None]
+
+
+def test_the_key_migration_recomputes_every_stored_key_in_every_script(app, tmp_path):
+    """0009 gives accounts, entries and nominations the key that keeps every script: the
+    Arabic and Chinese names that were one empty key become two, a name with no letter NULL,
+    and both nominations can hold their places under the unique index (on SQLite, or on
+    PostgreSQL in a schema of its own)."""
+    from sqlalchemy import create_engine
+
+    from tests.conftest import separate_database
+
+    day = {f"d{n}": f"2026-01-0{n} 00:00:00+00:00" for n in range(1, 5)}
+    with separate_database(tmp_path, "key_migration") as url:
+        engine = create_engine(url)
+        try:
+            _fill_before_0009_and_upgrade(engine, day)
+        finally:
+            engine.dispose()
+
+
+def _fill_before_0009_and_upgrade(engine, day):
+    from prizes.cli import upgrade_database
+
+    with engine.begin() as connection:
+        upgrade_database(connection, "0008")
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, email_canonical, password_hash, created_at,"
+                " session_version, organisation_name) VALUES (:id, :email, :email, 'x', :d1,"
+                " 1, :name)"
+            ),
+            [
+                {"id": n, "email": f"{n}@example.org", "name": name, **day}
+                for n, name in ((1, "Связь Ltd"), (2, "The ACME Ltd."), (3, "***"))
+            ],
+        )
+        connection.execute(
+            text(
+                "INSERT INTO editions (id, year, title, submission_opens_at,"
+                " submission_closes_at, review_closes_at, selection_closes_at, shortlist_size,"
+                " score_min, score_max, show_votes_to_experts, conflict_on_same_country,"
+                " created_at) VALUES (1, 2027, 'WSIS Prizes 2027', :d1, :d2, :d3, :d4, 5, 1, 5,"
+                " false, false, :d1)"
+            ),
+            day,
+        )
+        category = connection.scalar(text("SELECT id FROM categories WHERE number = 4"))
+        old = [(1, "中国移动", ""), (2, "مؤسسة الاتصالات", ""), (3, "Acme Inc", "acme")]
+        connection.execute(
+            text(
+                "INSERT INTO stocktaking_entries (id, title, organisation, organisation_key,"
+                " stakeholder_type, country, description, status, created_at, updated_at)"
+                " VALUES (:id, 'Project', :name, :key, 'business', 'CH', 'About it.',"
+                " 'published', :d1, :d1)"
+            ),
+            [{"id": n, "name": name, "key": key, **day} for n, name, key in old],
+        )
+        # The two empty keys could not both hold a place before: the second is a draft.
+        connection.execute(
+            text(
+                "INSERT INTO nominations (id, edition_id, category_id, entry_id, nominator_id,"
+                " organisation_key, short_description, impact, partnerships, challenges,"
+                " status, created_at, updated_at) VALUES (:id, 1, :category, :id, 1, :key,"
+                " '', '', '', '', :status, :d1, :d1)"
+            ),
+            [
+                {"id": n, "category": category, "key": key, "status": status, **day}
+                for (n, _, key), status in zip(
+                    old, ("nominated", "draft", "nominated"), strict=True
+                )
+            ],
+        )
+        upgrade_database(connection, "head")
+        connection.execute(text("UPDATE nominations SET status = 'nominated' WHERE id = 2"))
+        keys = {
+            table: [key for (key,) in connection.execute(select(column).order_by(text("id")))]
+            for table, column in (
+                ("users", text("organisation_key FROM users")),
+                ("entries", text("organisation_key FROM stocktaking_entries")),
+                ("nominations", text("organisation_key FROM nominations")),
+            )
+        }
+        assert keys == {
+            "users": ["связь", "acme", None],
+            "entries": ["中国移动", "مؤسسة الاتصالات", "acme"],
+            "nominations": ["中国移动", "مؤسسة الاتصالات", "acme"],
+        }
+        with pytest.raises(IntegrityError), connection.begin_nested():
+            connection.execute(
+                text(
+                    "INSERT INTO nominations (edition_id, category_id, entry_id, nominator_id,"
+                    " organisation_key, short_description, impact, partnerships, challenges,"
+                    " status, created_at, updated_at) VALUES (1, :category, 3, 2, 'acme',"
+                    " '', '', '', '', 'submitted', :d1, :d1)"
+                ),
+                {"category": category, **day},
+            )

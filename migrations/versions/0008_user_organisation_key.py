@@ -1,10 +1,14 @@
 """The voter's organisation in normalised form, beside its name, for the vote's statement.
 
-Downgrade drops ``users.organisation_key``: derived data, which the upgrade computes again
-from ``users.organisation_name``.
-
 Revision ID: 0008
 Revises: 0007
+
+Self-contained: the key is computed by a frozen copy of the function as it stood when this
+migration was written (0009 recomputes it with the key that keeps every script), and the
+accounts are read and written in batches, never all at once.
+
+Downgrade drops ``users.organisation_key``: derived data, which the upgrade computes again
+from ``users.organisation_name``.
 """
 
 import re
@@ -21,14 +25,15 @@ depends_on = None
 # What downgrade() loses (docs/migrations.md): a key computed from the name.
 downgrade_drops = {"users.organisation_key": "derived"}
 
-# A frozen copy of prizes.stocktaking.organisations.organisation_key as it was at 0008: a
-# migration never imports the app, whose code moves on.
+BATCH = 1000
+
 _LEGAL_SUFFIXES = re.compile(
     r"\b(the|inc|incorporated|ltd|limited|llc|plc|gmbh|ag|sa|sarl|srl|bv|nv|co|corp|corporation|company)\b"
 )
 
 
-def organisation_key(name: str) -> str:
+def _organisation_key_0008(name: str) -> str:
+    """Frozen: lower case, accents and punctuation removed, legal-form words dropped."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     text = re.sub(r"[^a-z0-9]+", " ", text)
     text = _LEGAL_SUFFIXES.sub(" ", text)
@@ -45,16 +50,24 @@ def upgrade() -> None:
         sa.column("organisation_key", sa.String()),
     )
     connection = op.get_bind()
-    named = connection.execute(
-        sa.select(users.c.id, users.c.organisation_name).where(
-            users.c.organisation_name.is_not(None)
-        )
-    ).all()
-    if named:
+    after = 0
+    while True:
+        named = connection.execute(
+            sa.select(users.c.id, users.c.organisation_name)
+            .where(users.c.organisation_name.is_not(None), users.c.id > after)
+            .order_by(users.c.id)
+            .limit(BATCH)
+        ).all()
+        if not named:
+            break
         connection.execute(
             users.update().where(users.c.id == sa.bindparam("user_id")),
-            [{"user_id": i, "organisation_key": organisation_key(name)} for i, name in named],
+            [
+                {"user_id": i, "organisation_key": _organisation_key_0008(name)}
+                for i, name in named
+            ],
         )
+        after = named[-1].id
 
 
 def downgrade() -> None:

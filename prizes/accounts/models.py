@@ -9,9 +9,9 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from prizes.core.clock import now
+from prizes.core.text import organisation_key
 from prizes.core.vocabulary import StakeholderType
 from prizes.db import Base, PortableBigInt, UTCDateTime, enum_type
-from prizes.stocktaking.organisations import organisation_key
 
 
 class Role(StrEnum):
@@ -64,7 +64,7 @@ class User(UserMixin, Base):
 
     @validates("organisation_name")
     def _keep_organisation_key(self, _field: str, name: str | None) -> str | None:
-        self.organisation_key = organisation_key(name) if name else None
+        self.organisation_key = organisation_key(name)
         return name
 
     def get_id(self) -> str:

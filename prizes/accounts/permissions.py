@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import abort, flash, redirect, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,7 +22,12 @@ from prizes.accounts.models import Role, User
 from prizes.accounts.two_factor import role_requires_two_factor
 from prizes.extensions import login_manager
 
-View = TypeVar("View", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
+# A view (or a blueprint's before_request, which returns None to let the request through)
+# and the same callable guarded: it answers with a redirect or an error page instead.
+View = Callable[P, R]
+Guarded = Callable[P, R | ResponseReturnValue]
 
 
 def acts_as(user: User, role: Role) -> bool:
@@ -33,13 +39,13 @@ def acts_as(user: User, role: Role) -> bool:
     return user.totp_enabled_at is not None or not role_requires_two_factor(role)
 
 
-def roles_required(*roles: Role) -> Callable[[View], View]:
+def roles_required(*roles: Role) -> Callable[[View[P, R]], Guarded[P, R]]:
     """Signed in, email verified, and acting as one of ``roles``; else sign-in, 403, or the
     two-factor set-up for an account that holds the role but has not turned it on."""
 
-    def decorator(view: View) -> View:
+    def decorator(view: View[P, R]) -> Guarded[P, R]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not current_user.is_verified or not any(current_user.has_role(r) for r in roles):
@@ -49,7 +55,7 @@ def roles_required(*roles: Role) -> Callable[[View], View]:
                 return redirect(url_for("accounts.two_factor_setup"))
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 
@@ -64,14 +70,14 @@ def _refuse_unverified() -> Any | None:
     return None
 
 
-def verified_required(view: View) -> View:
+def verified_required(view: View[P, R]) -> Guarded[P, R]:
     """Signed in with a verified email: what every public voter must be."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
         return _refuse_unverified() or view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
 def visitor_has_role(role: Role) -> bool:
@@ -82,14 +88,15 @@ def visitor_has_role(role: Role) -> bool:
 
 def signed_in_user() -> User:
     """The signed-in account itself (not Flask-Login's proxy), to hand to services."""
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    user: User = current_user._get_current_object()
+    return user
 
 
-def voter_required(view: View) -> View:
+def voter_required(view: View[P, R]) -> Guarded[P, R]:
     """Signed in, verified, and with the profile the contest asks of every voter."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
         refused = _refuse_unverified()
         if refused is not None:
             return refused
@@ -100,4 +107,4 @@ def voter_required(view: View) -> View:
             return redirect(url_for("accounts.profile"))
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped

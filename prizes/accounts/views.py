@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -37,7 +39,7 @@ from prizes.accounts.sessions import start_session
 from prizes.core import i18n, proof_of_work
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
-from prizes.core.forms import form_page
+from prizes.core.forms import form_page, given
 from prizes.core.limits import closed_during_outage, failed, limiter, setting
 from prizes.core.network import keyed_hash, network_hash
 from prizes.core.tokens import InvalidToken
@@ -69,8 +71,8 @@ def register() -> ResponseReturnValue:
             return render_template(CHECK_MAIL, email=form.email.data)
         on_refusal_show(page, form, field=form.email, proof_of_work=proof_asked)
         services.register_user(
-            email=form.email.data,
-            password=form.password.data,
+            email=given(form.email.data),
+            password=given(form.password.data),
             now=now(),
             language=i18n.current_language(),
         )
@@ -118,7 +120,7 @@ def resend_verification() -> ResponseReturnValue:
     form = EmailForm()
     if not form.validate_on_submit():
         return form_page("accounts/unverified.html", form)
-    services.resend_verification(email=form.email.data)
+    services.resend_verification(email=given(form.email.data))
     return render_template(CHECK_MAIL, email=form.email.data)
 
 
@@ -135,8 +137,8 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = services.authenticate(
-                email=form.email.data,
-                password=form.password.data,
+                email=given(form.email.data),
+                password=given(form.password.data),
                 now=now(),
                 network_hash=network_hash(request.remote_addr),
                 device_hash=_device_hash(),
@@ -184,9 +186,9 @@ PENDING_SECONDS = 300
 @limiter.limit(setting("LIMIT_LOGIN_ADDRESS"), methods=["POST"])
 @limiter.limit(setting("LIMIT_LOGIN_ACCOUNT"), key_func=_pending_key, methods=["POST"])
 def login_code() -> ResponseReturnValue:
-    pending = session.get("pending_sign_in")
+    pending: dict[str, Any] = session.get("pending_sign_in") or {}
     user = db.session.get(User, pending["id"]) if pending else None
-    fresh = pending and int(now().timestamp()) - pending["at"] < PENDING_SECONDS
+    fresh = bool(pending) and int(now().timestamp()) - pending["at"] < PENDING_SECONDS
     if (
         user is None
         or not fresh
@@ -200,7 +202,7 @@ def login_code() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return form_page("accounts/login_code.html", form)
     on_refusal_show("accounts/login_code.html", form, field=form.code)
-    two_factor.verify(user, form.code.data, now=now())
+    two_factor.verify(user, given(form.code.data), now=now())
     session.pop("pending_sign_in")
     _sign_in(user, remember=pending["remember"])
     return redirect(pending["next"])
@@ -219,7 +221,7 @@ def two_factor_setup() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return form_page("accounts/two_factor_setup.html", form, **context)
     on_refusal_show("accounts/two_factor_setup.html", form, field=form.code, **context)
-    codes = two_factor.enable(user, secret=secret, code=form.code.data, now=now())
+    codes = two_factor.enable(user, secret=secret, code=given(form.code.data), now=now())
     session.pop("totp_setup", None)
     return render_template("accounts/recovery_codes.html", codes=codes)
 
@@ -245,7 +247,7 @@ def _two_factor_status(user: User, form: CodeForm) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return form_page("accounts/two_factor_status.html", form, **context)
     on_refusal_show("accounts/two_factor_status.html", form, field=form.code, **context)
-    two_factor.disable(user, code=form.code.data, now=now())
+    two_factor.disable(user, code=given(form.code.data), now=now())
     flash(_("Two-factor sign-in is off."), "success")
     return redirect(url_for("accounts.profile"))
 
@@ -272,7 +274,7 @@ def logout() -> ResponseReturnValue:
 def forgot_password() -> ResponseReturnValue:
     form = EmailForm()
     if form.validate_on_submit():
-        services.request_password_reset(email=form.email.data)
+        services.request_password_reset(email=given(form.email.data))
         return render_template(CHECK_MAIL, email=form.email.data, reset=True)
     return form_page("accounts/forgot_password.html", form)
 
@@ -286,7 +288,7 @@ def reset_password(token: str) -> ResponseReturnValue:
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.reset_password(token, password=form.password.data, now=now())
+        services.reset_password(token, password=given(form.password.data), now=now())
         logout_user()
         flash(_("Your password is changed. Please sign in with it."), "success")
         return redirect(url_for("accounts.login"))
@@ -300,7 +302,7 @@ def profile() -> ResponseReturnValue:
     if form.validate_on_submit():
         services.update_profile(
             signed_in_user(),
-            organisation_name=form.organisation_name.data,
+            organisation_name=given(form.organisation_name.data),
             organisation_type=StakeholderType(form.organisation_type.data),
             country=form.country.data,
         )
@@ -350,7 +352,9 @@ def change_password() -> ResponseReturnValue:
         return form_page("accounts/change_password.html", form)
     user = signed_in_user()
     on_refusal_show("accounts/change_password.html", form, field=form.current)
-    services.change_password_checked(user, current=form.current.data, password=form.password.data)
+    services.change_password_checked(
+        user, current=given(form.current.data), password=given(form.password.data)
+    )
     login_user(user)  # this device stays signed in under the new session version
     start_session(False, now())
     flash(_("Your password is changed; other devices are signed out."), "success")
@@ -365,7 +369,7 @@ def change_email() -> ResponseReturnValue:
         return form_page("accounts/change_email.html", form)
     on_refusal(lambda error: _email_change_refused(form, error))
     services.request_email_change(
-        signed_in_user(), current=form.current.data, new_email=form.email.data
+        signed_in_user(), current=given(form.current.data), new_email=given(form.email.data)
     )
     return render_template(CHECK_MAIL, email=form.email.data)
 

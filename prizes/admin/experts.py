@@ -4,6 +4,7 @@ publication."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -15,7 +16,7 @@ from prizes.contest.models import Category, Edition
 from prizes.contest.queries import get_current_edition, list_categories
 from prizes.core import audit
 from prizes.core.clock import now
-from prizes.core.forms import form_page, options
+from prizes.core.forms import form_page, given, options
 from prizes.core.params import int_arg
 from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.db import db
@@ -79,9 +80,9 @@ def invite(edition_id: int) -> ResponseReturnValue:
     form.categories.choices = _category_options()
     if not form.validate_on_submit():
         return _index_page(edition, form, 422)
-    chosen = [c for c in list_categories() if str(c.id) in form.categories.data]
+    chosen = [c for c in list_categories() if str(c.id) in (form.categories.data or [])]
     services.invite_expert(
-        edition, email=form.email.data, categories=chosen, by=signed_in_user(), now=now()
+        edition, email=given(form.email.data), categories=chosen, by=signed_in_user(), now=now()
     )
     flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
     return redirect(url_for("experts.index", edition=edition.id))
@@ -183,7 +184,7 @@ def apply_stage_one(edition_id: int, category_id: int) -> ResponseReturnValue:
         url_for(
             "experts.scores",
             edition_id=edition_id,
-            stage_name="nomination",
+            stage_name=ReviewStage.NOMINATION.value,
             category_id=category_id,
         )
     )
@@ -198,7 +199,7 @@ def apply_stage_one(edition_id: int, category_id: int) -> ResponseReturnValue:
         url_for(
             "experts.scores",
             edition_id=edition_id,
-            stage_name="nomination",
+            stage_name=ReviewStage.NOMINATION.value,
             category_id=category_id,
         )
     )
@@ -210,7 +211,7 @@ def decide(edition_id: int, category_id: int) -> ResponseReturnValue:
     rows = decisions.proposal(edition, category)
     form = DecisionForm()
     form.winners.choices = options((row.nomination.id, row.nomination.entry.title) for row in rows)
-    context = {
+    context: dict[str, Any] = {
         "edition": edition,
         "category": category,
         "rows": rows,
@@ -224,7 +225,7 @@ def decide(edition_id: int, category_id: int) -> ResponseReturnValue:
         edition,
         category,
         winner_ids=[int(v) for v in form.winners.data or []],
-        rationale=form.rationale.data,
+        rationale=given(form.rationale.data),
         deviation_reason=form.deviation_reason.data,
         override_reason=form.override_reason.data,
         by=signed_in_user(),

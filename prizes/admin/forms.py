@@ -22,7 +22,7 @@ from prizes.accounts.models import Role
 from prizes.contest.fields import EditionFields
 from prizes.contest.models import Edition
 from prizes.core.clock import in_geneva
-from prizes.core.forms import SiteForm, options
+from prizes.core.forms import SiteForm, given, options
 from prizes.voting.forms import RoundForm
 
 ROLE_LABELS = {
@@ -131,15 +131,15 @@ class EditionForm(SiteForm):
 
     def fields(self) -> EditionFields:
         return EditionFields(
-            year=self.year.data,
-            title=self.title.data,
-            submission_opens=self.submission_opens.data,
-            submission_closes=self.submission_closes.data,
-            review_closes=self.review_closes.data,
-            selection_closes=self.selection_closes.data,
-            shortlist_size=self.shortlist_size.data,
-            score_min=self.score_min.data,
-            score_max=self.score_max.data,
+            year=given(self.year.data),
+            title=given(self.title.data),
+            submission_opens=given(self.submission_opens.data),
+            submission_closes=given(self.submission_closes.data),
+            review_closes=given(self.review_closes.data),
+            selection_closes=given(self.selection_closes.data),
+            shortlist_size=given(self.shortlist_size.data),
+            score_min=given(self.score_min.data),
+            score_max=given(self.score_max.data),
         )
 
     @staticmethod

@@ -14,17 +14,18 @@ from prizes.admin.forms import CloseRoundForm, ProofOfWorkForm, RoundSetupForm
 from prizes.contest.models import Edition
 from prizes.core import runs as job_runs
 from prizes.core.clock import now
-from prizes.core.forms import form_page
+from prizes.core.forms import form_page, given
 from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.db import db
 from prizes.jobs import compute_round_flags
 from prizes.nominations.queries import list_editions
 from prizes.voting import queries, rounds
 from prizes.voting.forms import InvalidateForm
-from prizes.voting.models import SuspicionFlag, VotingRound
+from prizes.voting.models import SuspicionFlag, VotingRound, flag_label
 from prizes.voting.views import results_of
 
 bp = Blueprint("rounds", __name__, url_prefix="/admin/rounds")
+bp.add_app_template_global(flag_label)  # the flags page names each kind
 
 
 @bp.before_request
@@ -49,7 +50,7 @@ def create(edition_id: int) -> ResponseReturnValue:
     on_refusal_show("admin/round_form.html", form, edition=edition)
     voting_round = rounds.create_round(
         edition,
-        title=form.title.data,
+        title=given(form.title.data),
         opens_at=form.moment(form.opens_at),
         closes_at=form.moment(form.closes_at),
         requires_complete_ballot=form.requires_complete_ballot.data,
@@ -98,10 +99,10 @@ def invalidate(round_id: int) -> ResponseReturnValue:
     references = [ref for ref in re.split(r"[\s,;]+", form.references.data or "") if ref]
     votes = queries.votes_by_reference(voting_round.id, references)
     if not votes:
-        form.references.errors.append(_("No vote of this round matches."))
+        form.references.errors = [*form.references.errors, _("No vote of this round matches.")]
         return _detail_page(voting_round, form, 422)
     changed = rounds.invalidate_votes(
-        votes, by=signed_in_user(), reason=form.reason.data, now=now()
+        votes, by=signed_in_user(), reason=given(form.reason.data), now=now()
     )
     flash(_("%(count)d votes invalidated.", count=changed), "success")
     return redirect(url_for("rounds.detail", round_id=round_id))
@@ -178,7 +179,9 @@ def decide_flag(flag_id: int, decision: str) -> ResponseReturnValue:
         rounds.dismiss_flag(flag, by=signed_in_user(), now=now())
         flash(_("The flag is dismissed."), "success")
     elif form.validate_on_submit():
-        changed = rounds.action_flag(flag, by=signed_in_user(), reason=form.reason.data, now=now())
+        changed = rounds.action_flag(
+            flag, by=signed_in_user(), reason=given(form.reason.data), now=now()
+        )
         flash(_("%(count)d votes invalidated.", count=changed), "success")
     else:
         flash(_("Please give the reason for the invalidation."), "error")

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 
 from prizes.contest.models import Category, Edition
+from prizes.core.hooks import Hook
 from prizes.db import db
+
+
+class Scheduled(Protocol):
+    """What the home page asks of a voting round: when it runs."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def opens_at(self) -> datetime: ...
+
+    @property
+    def closes_at(self) -> datetime: ...
+
+    def is_open(self, moment: datetime) -> bool: ...
+
+
+edition_rounds: Hook[[int], Sequence[Scheduled]] = Hook("edition_rounds")
+"""The edition's voting rounds in order, for its timeline (voting answers it)."""
 
 
 def list_categories() -> list[Category]:

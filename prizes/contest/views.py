@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from prizes.contest.queries import get_current_edition, list_categories
+from prizes.contest.queries import edition_rounds, get_current_edition, list_categories
 from prizes.core.clock import now
-from prizes.voting.queries import list_rounds
 
 bp = Blueprint("contest", __name__)
 
@@ -16,7 +15,7 @@ bp = Blueprint("contest", __name__)
 def home() -> ResponseReturnValue:
     moment = now()
     edition = get_current_edition(moment)
-    rounds = list_rounds(edition.id) if edition else []
+    rounds = edition_rounds(edition.id) if edition else []
     voting_open = any(r.is_open(moment) for r in rounds)
     phase = edition.phase(moment, voting_open=voting_open) if edition else None
     return render_template(

@@ -6,7 +6,7 @@ import logging
 import re
 from contextlib import suppress
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import (
@@ -19,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from prizes.db import db
+from prizes.extensions import login_manager
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ def _database_unavailable(error: Exception) -> Response:
         db.session.rollback()
     # The signed-in user cannot be loaded (or reloaded after the rollback) without the
     # database: show the layout as to a visitor; the session cookie itself is kept.
-    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    g._login_user = login_manager.anonymous_user()
     message = str(_l("The site is temporarily unavailable. Please try again in a few moments."))
     if wants_json():
         response = jsonify(error="unavailable", message=message)

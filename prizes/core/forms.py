@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from flask import render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import EmailField
-from wtforms.fields.choices import SelectChoice
+
+# SelectChoice is new in WTForms 3.3; its stubs (types-WTForms) still describe 3.2.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.i18n import messages_path
 from wtforms.validators import Email, InputRequired, Length
 from wtforms.widgets import Select, html_params
@@ -55,8 +57,19 @@ class SiteForm(FlaskForm):
             return _wtforms_messages(str(locale)) if locale else None
 
 
+T = TypeVar("T")
+
+
+def given(value: T | None) -> T:
+    """The value of a field the form requires, once ``validate()`` has passed: its
+    validators saw that it is there, so a None here is a bug in the form, never bad input."""
+    if value is None:
+        raise ValueError("a required field has no value: validate the form first")
+    return value
+
+
 @functools.cache
-def _wtforms_messages(locale: str) -> Translations:
+def _wtforms_messages(locale: str) -> NullTranslations:
     return Translations.load(messages_path(), [locale], domain="wtforms")
 
 

@@ -257,4 +257,4 @@ def read_outbox(limit: int = 50) -> list[EmailMessage]:
         return []
     files = sorted(outbox.glob("*.eml"), reverse=True)[:limit]
     parser = BytesParser(policy=policy.default)
-    return [parser.parsebytes(path.read_bytes()) for path in files]  # type: ignore[misc]
+    return [parser.parsebytes(path.read_bytes()) for path in files]

@@ -56,5 +56,7 @@ def replica_reads(view: Callable[..., Any]) -> Callable[..., Any]:
         with db.session_for(factory()):
             return view(*args, **kwargs)
 
+    # A marker the tests read; a function takes any attribute, but mypy knows only the
+    # attributes of Callable, so this one line is let through.
     wrapped.reads_replica = True  # type: ignore[attr-defined]
     return wrapped

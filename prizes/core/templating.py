@@ -63,7 +63,8 @@ def url_with(endpoint: str, **changes: Any) -> str:
         and key not in changes
         and key != "endpoint"
     }
-    return url_for(endpoint, **view_args, **query, **changes)
+    values: dict[str, Any] = {**view_args, **query, **changes}
+    return url_for(endpoint, **values)
 
 
 def percent(share: float | None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
@@ -19,7 +19,7 @@ def external_url(endpoint: str, **values: Any) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Only local paths may follow a login: never another host, scheme or ``//host``."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return False

@@ -4,10 +4,29 @@ from __future__ import annotations
 
 import unicodedata
 from enum import StrEnum
+from typing import Any
 
 import pycountry
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+
+class LabelledEnum(StrEnum):
+    """A string enum whose members are declared with their label, so the two cannot drift
+    apart: ``NAME = "value", _l("How it reads")``. ``label`` is the text in the reader's
+    language (a member declared without one reads as its value)."""
+
+    _label: Any
+
+    def __new__(cls, value: str, label: Any = None) -> LabelledEnum:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = value if label is None else label
+        return member
+
+    @property
+    def label(self) -> str:
+        return str(self._label)
 
 
 class StakeholderType(StrEnum):

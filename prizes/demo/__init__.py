@@ -3,7 +3,9 @@ its voting phase, the next one open for submissions, and an account per role.
 
 ``flask --app wsgi seed-demo`` loads it into an empty database. The demo accounts get fresh
 random passwords, kept in ``instance/demo-logins.txt`` (readable by the owner only) so that
-``make run`` can print them again on every start.
+``make run`` can print them again on every start. The data is made with Faker, which only
+the ``demo`` extra installs (``make run`` and ``make demo`` do): it is imported when the data
+is made, so the app itself, which registers the command, runs without it.
 """
 
 from __future__ import annotations
@@ -82,19 +84,16 @@ def make_open_edition(year: int, moment: datetime) -> Edition:
 
 def seed(entry_count: int, *, rng_seed: int | None = None) -> dict[str, str]:
     """Load the demo data; returns the demo logins (email -> password)."""
-    random.seed(rng_seed)
-    from faker import Faker
+    import faker  # the demo extra: only here, where the data is made
 
+    random.seed(rng_seed)
     from prizes.demo.entries import make_entries
 
-    fake = Faker("en_US")
+    fake = faker.Faker("en_US")
     fake.seed_instance(rng_seed)
     moment = now()
     categories = list(db.session.scalars(select(Category).order_by(Category.number)))
-    logins = _make_accounts(moment)
-    users = {
-        email.split("@")[0].split(".")[-1]: accounts.get_user_by_email(email) for email in logins
-    }
+    logins, users = _make_accounts(moment)
 
     entries = make_entries(fake, entry_count, categories)
     db.session.add_all(entries)
@@ -219,8 +218,10 @@ def _finished_edition(
         )
 
 
-def _make_accounts(moment: datetime) -> dict[str, str]:
+def _make_accounts(moment: datetime) -> tuple[dict[str, str], dict[str, User]]:
+    """The demo's accounts: their passwords by address, and the accounts by role name."""
     logins: dict[str, str] = {}
+    users: dict[str, User] = {}
     for name, roles in DEMO_ROLES.items():
         email = f"demo.{name}@example.org"
         password = secrets.token_urlsafe(9)
@@ -233,9 +234,10 @@ def _make_accounts(moment: datetime) -> dict[str, str]:
         for role in roles:
             accounts.grant_role(user, role, by=None)
         logins[email] = password
+        users[name] = user
     # The sign-up mails of demo accounts would only clutter the outbox.
     mail.discard_pending(db.session)
-    return logins
+    return logins, users
 
 
 def _nominate(
@@ -252,7 +254,7 @@ def _nominate(
     one per organisation and category as the rules require."""
     from prizes.demo.entries import words
 
-    taken: set[tuple[int, str]] = set()
+    taken: set[tuple[int, str | None]] = set()
     counts: dict[int, int] = {}
     made = []
     for entry in entries:
@@ -336,7 +338,14 @@ def init_app(app: Flask) -> None:
                     dict(line.split(" ", 1) for line in path.read_text().splitlines() if line)
                 )
             return
-        logins = seed(entry_count, rng_seed=rng_seed)
+        try:
+            logins = seed(entry_count, rng_seed=rng_seed)
+        except ModuleNotFoundError as missing:
+            if missing.name != "faker":
+                raise
+            raise click.ClickException(
+                "Demo data needs Faker: pip install -e '.[demo]' (make demo does)."
+            ) from missing
         db.session.commit()
         path = _logins_file()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

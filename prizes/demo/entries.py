@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pycountry
-from faker import Faker
 
 from prizes.contest.models import Category
+from prizes.core.text import organisation_key
 from prizes.core.vocabulary import SDG_HINTS, ActionLine, StakeholderType
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, StocktakingEntry
-from prizes.stocktaking.organisations import organisation_key
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 # Shares of the stocktaking database by stakeholder type (roughly as in real editions).
 STAKEHOLDER_WEIGHTS = {
@@ -124,7 +127,7 @@ def make_entries(fake: Faker, count: int, categories: list[Category]) -> list[St
     for index in range(count):
         kind = random.choices(kinds, kind_weights)[0]
         country = random.choice(countries)
-        country_name = pycountry.countries.get(alpha_2=country).name
+        country_name = pycountry.countries.lookup(country).name
         number = random.choices(numbers, number_weights)[0]
         topic = random.choice(TOPICS[number])
         organisation = _organisation(fake, kind, country_name)

@@ -128,7 +128,7 @@ def nomination_rows(edition_id: int) -> Iterator[tuple[Any, ...]]:
         )
 
 
-def _stream(query: Select[Any]) -> Iterator[Any]:
+def _stream(query: Select[*tuple[Any, ...]]) -> Iterator[Any]:
     result = db.session.execute(query.execution_options(yield_per=BATCH))
     try:
         yield from result

@@ -45,7 +45,7 @@ def store_image(nomination: Nomination, data: bytes) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(BytesIO(data))  # reads the header only
+            image: Image.Image = Image.open(BytesIO(data))  # reads the header only
             # Refuse by type and size before decoding: a small file can hold a huge image.
             if image.format not in FORMATS or max(image.size) > MAX_SIDE:
                 raise ImageRejected()
@@ -61,7 +61,7 @@ def store_image(nomination: Nomination, data: bytes) -> None:
         Image.DecompressionBombError,
     ) as error:
         raise ImageRejected() from error
-    suffix, _mime = FORMATS[image.format]
+    suffix, _mime = FORMATS[image.format or ""]
     if image.format == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     name = f"{nomination.id}-{secrets.token_hex(8)}.{suffix}"

@@ -119,7 +119,9 @@ class Nomination(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("stocktaking_entries.id"), index=True)
     nominator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     # The entry's organisation, normalised, copied at submission: the unique index reads it.
-    organisation_key: Mapped[str] = mapped_column(String(300))
+    # None when the name has no letter or digit: such nominations never collide (NULLs are
+    # distinct in a unique index).
+    organisation_key: Mapped[str | None] = mapped_column(String(300))
     # The submitting entity: the nominator's organisation key (or the nominator alone when
     # the profile names none), copied when the nomination is started and submitted.
     submitter_key: Mapped[str | None] = mapped_column(String(300))

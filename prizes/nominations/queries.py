@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -11,8 +12,17 @@ from prizes.contest.models import Category, Edition
 from prizes.core.pagination import Page, paginate
 from prizes.db import db
 from prizes.nominations.models import PUBLIC_STATUSES, Nomination, NominationStatus
+from prizes.nominations.rules import HOLDING_PLACE
+from prizes.stocktaking import queries as stocktaking
 from prizes.stocktaking.models import StocktakingEntry
 from prizes.stocktaking.queries import EntryFilters, filter_entries, order_entries
+
+
+def init_app(app: Flask) -> None:
+    """Answer stocktaking's questions about nominations (see core/hooks.py)."""
+    stocktaking.entry_is_locked.answer_with(is_entry_nominated)
+    stocktaking.entry_nominations.answer_with(list_nominations_of_entry)
+    stocktaking.nominations_by.answer_with(list_nominations_by)
 
 
 def _nominations_matching(edition: Edition, filters: EntryFilters, statuses: Any) -> Any:
@@ -58,16 +68,19 @@ def get_edition_by_year(year: int) -> Edition | None:
     return db.session.scalar(select(Edition).where(Edition.year == year))
 
 
+# What a page listing or showing a nomination reads of it, loaded with it.
+_WITH_ITS_PLACE = (
+    joinedload(Nomination.entry),
+    joinedload(Nomination.category),
+    joinedload(Nomination.edition),
+)
+
+
 def get_nomination(nomination_id: int) -> Nomination | None:
     return db.session.scalar(
         select(Nomination)
         .where(Nomination.id == nomination_id)
-        .options(
-            joinedload(Nomination.entry),
-            joinedload(Nomination.category),
-            joinedload(Nomination.edition),
-            selectinload(Nomination.sdg_links),
-        )
+        .options(*_WITH_ITS_PLACE, selectinload(Nomination.sdg_links))
     )
 
 
@@ -85,6 +98,30 @@ def list_nominations_of_entry(entry_id: int) -> list[Nomination]:
             .order_by(Edition.year.desc())
         )
     )
+
+
+def list_nominations_by(user_id: int) -> list[Nomination]:
+    """The nominations a stakeholder made, the latest changed first (their own page)."""
+    mine = select(Nomination).where(Nomination.nominator_id == user_id)
+    return list(
+        db.session.scalars(mine.options(*_WITH_ITS_PLACE).order_by(Nomination.updated_at.desc()))
+    )
+
+
+def is_entry_nominated(entry: StocktakingEntry) -> bool:
+    """True while a nomination of the entry holds a place in an edition whose results are
+    not yet published (stocktaking then locks the entry against its owner's edits)."""
+    running = (
+        select(Nomination.id)
+        .join(Edition, Edition.id == Nomination.edition_id)
+        .where(
+            Nomination.entry_id == entry.id,
+            Nomination.status.in_(HOLDING_PLACE),
+            Edition.results_published_at.is_(None),
+        )
+        .limit(1)
+    )
+    return db.session.scalar(running) is not None
 
 
 def review_queue(edition: Edition, category: Category) -> list[Nomination]:

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from prizes.contest.models import Edition
-from prizes.core.text import count_words
+from prizes.core.text import count_words, same_organisation
 from prizes.db import db
 from prizes.nominations.models import Nomination, NominationStatus
 from prizes.stocktaking.models import StocktakingEntry
@@ -135,7 +135,7 @@ def _winner_check(passed: bool) -> Check:
 def _organisation_conflicts(nominations: Sequence[Nomination]) -> set[int]:
     """Ids of nominations whose organisation already holds the place in their category:
     at most one nomination per organisation per category per edition."""
-    keys = {n.entry.organisation_key for n in nominations}
+    keys = {n.entry.organisation_key for n in nominations} - {None}
     if not keys:
         return set()
     holders = db.session.execute(
@@ -150,7 +150,7 @@ def _organisation_conflicts(nominations: Sequence[Nomination]) -> set[int]:
             Nomination.status.in_(HOLDING_PLACE),
         )
     ).all()
-    places: dict[tuple[int, int, str], set[int]] = {}
+    places: dict[tuple[int, int, str | None], set[int]] = {}
     for holder_id, edition_id, category_id, key in holders:
         places.setdefault((edition_id, category_id, key), set()).add(holder_id)
     return {
@@ -179,7 +179,7 @@ def _past_winners(nominations: Sequence[Nomination]) -> set[int]:
             or_(
                 StocktakingEntry.id.in_({n.entry_id for n in nominations}),
                 StocktakingEntry.organisation_key.in_(
-                    {n.entry.organisation_key for n in nominations}
+                    {n.entry.organisation_key for n in nominations} - {None}
                 ),
             ),
         )
@@ -189,7 +189,7 @@ def _past_winners(nominations: Sequence[Nomination]) -> set[int]:
         title = n.entry.title.lower()
         for entry_id, key, won_title, year in winners:
             same_project = entry_id == n.entry_id or (
-                key == n.entry.organisation_key and won_title == title
+                same_organisation(key, n.entry.organisation_key) and won_title == title
             )
             if same_project and year < n.edition.year:
                 found.add(n.id)

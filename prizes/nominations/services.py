@@ -19,6 +19,7 @@ from prizes.contest.models import Category, Edition
 from prizes.core import audit, mail
 from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError, NotAllowed
+from prizes.core.hooks import Hook
 from prizes.core.urls import external_url
 from prizes.db import db
 from prizes.nominations import rules
@@ -28,7 +29,6 @@ from prizes.nominations.models import (
     NominationSdgLink,
     NominationStatus,
 )
-from prizes.review.models import ConflictDeclaration, ExpertAssignment
 from prizes.stocktaking.models import EntryStatus, StocktakingEntry
 
 
@@ -257,32 +257,23 @@ class ReturnAfterDeadline(DomainError):
     )
 
 
+# What only review knows, asked here and answered there (review/services.py's init_app).
+expert_is_assigned: Hook[[User, Nomination], bool] = Hook("expert_is_assigned")
+"""Whether the expert is assigned to the nomination's category in its edition."""
+declared_conflict: Hook[[User, Nomination], bool] = Hook("declared_conflict")
+"""Whether the expert declared a conflict of interest with the nomination."""
+
+
 def can_review(user: User, nomination: Nomination) -> bool:
     """The secretariat reviews every category; an expert only the ones assigned to them.
 
     Nobody decides on a nomination they made or declared a conflict of interest with.
     """
-    if user.id == nomination.nominator_id or _declared_conflict(user, nomination):
+    if user.id == nomination.nominator_id or declared_conflict(user, nomination):
         return False
     if acts_as(user, Role.SECRETARIAT):
         return True
-    if not acts_as(user, Role.EXPERT):
-        return False
-    assigned = select(ExpertAssignment.id).where(
-        ExpertAssignment.expert_id == user.id,
-        ExpertAssignment.edition_id == nomination.edition_id,
-        ExpertAssignment.category_id == nomination.category_id,
-    )
-    return db.session.scalar(assigned) is not None
-
-
-def _declared_conflict(user: User, nomination: Nomination) -> bool:
-    conflict = select(ConflictDeclaration.id).where(
-        ConflictDeclaration.expert_id == user.id,
-        ConflictDeclaration.nomination_id == nomination.id,
-        ConflictDeclaration.has_conflict.is_(True),
-    )
-    return db.session.scalar(conflict) is not None
+    return acts_as(user, Role.EXPERT) and expert_is_assigned(user, nomination)
 
 
 def review_nomination(

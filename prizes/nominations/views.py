@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -87,6 +89,8 @@ def detail(nomination_id: int) -> ResponseReturnValue:
         "nominations/detail.html",
         nomination=nomination,
         can_edit=current_user.is_authenticated and nomination.can_edit(current_user, now()),
+        # The review's comment is for the nominator only.
+        show_reason=current_user.is_authenticated and current_user.id == nomination.nominator_id,
     )
 
 
@@ -111,7 +115,7 @@ def start(entry_id: int) -> ResponseReturnValue:
         return redirect(url_for("stocktaking.detail", entry_id=entry.id))
     categories = [c for c in list_categories() if c.action_line in entry.action_line_codes]
     form = NominationForm(categories=categories)
-    context = {"entry": entry, "edition": edition, "nomination": None}
+    context: dict[str, Any] = {"entry": entry, "edition": edition, "nomination": None}
     if not form.validate_on_submit():
         return form_page(FORM, form, **context)
     on_refusal_show(FORM, form, **context)
@@ -133,7 +137,11 @@ def edit(nomination_id: int) -> ResponseReturnValue:
     ]
     initial = None if request.method == "POST" else NominationForm.data_of(nomination)
     form = NominationForm(categories=categories, data=initial)
-    context = {"entry": nomination.entry, "edition": nomination.edition, "nomination": nomination}
+    context: dict[str, Any] = {
+        "entry": nomination.entry,
+        "edition": nomination.edition,
+        "nomination": nomination,
+    }
     if not nomination.can_edit(current_user, now()):
         flash(
             str(services.SubmissionClosed.message)

@@ -1,7 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FloatField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from prizes.core.forms import SiteForm, email_field, options
@@ -25,7 +33,7 @@ class ConflictForm(SiteForm):
 class ScoreForm(SiteForm):
     """One value and an optional comment per criterion; the fields are made per rubric."""
 
-    def criterion_fields(self) -> list[tuple[RubricCriterion, object, object]]:
+    def criterion_fields(self) -> list[tuple[RubricCriterion, Field, Field]]:
         return [(c, self[f"value_{c.id}"], self[f"comment_{c.id}"]) for c in self._criteria]
 
 

@@ -99,8 +99,8 @@ def save_scores(
     unknown = set(answers) - {c.id for c in criteria}
     if unknown:
         raise BadScore(str(_l("Unknown criterion.")))
-    for answer in answers.values():
-        if answer.value is not None and not low <= answer.value <= high:
+    for each in answers.values():
+        if each.value is not None and not low <= each.value <= high:
             raise BadScore(str(_l("Scores run from %(low)d to %(high)d.", low=low, high=high)))
     if submit and any(answers.get(c.id, CriterionScore(None)).value is None for c in criteria):
         raise BadScore(str(_l("Score every criterion before submitting.")))

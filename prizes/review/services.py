@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -20,9 +21,11 @@ from prizes.accounts.models import Role, User
 from prizes.contest.models import Category, Edition
 from prizes.core import audit, mail
 from prizes.core.errors import DomainError, NotAllowed
+from prizes.core.text import organisation_key, same_organisation
 from prizes.core.tokens import InvalidToken, fingerprint, make_token, read_token
 from prizes.core.urls import external_url
 from prizes.db import db
+from prizes.nominations import services as nominations
 from prizes.nominations.models import Nomination
 from prizes.review.models import (
     ConflictDeclaration,
@@ -31,7 +34,6 @@ from prizes.review.models import (
     Score,
     ScoreStatus,
 )
-from prizes.stocktaking.organisations import organisation_key
 
 INVITE = "expert-invitation"
 INVITATION_DAYS = 14
@@ -209,6 +211,21 @@ def assign_categories(
     )
 
 
+def init_app(app: Flask) -> None:
+    """Answer nominations' questions about the expert group (see core/hooks.py)."""
+    nominations.expert_is_assigned.answer_with(is_assigned)
+    nominations.declared_conflict.answer_with(has_declared_conflict)
+
+
+def has_declared_conflict(expert: User, nomination: Nomination) -> bool:
+    conflict = select(ConflictDeclaration.id).where(
+        ConflictDeclaration.expert_id == expert.id,
+        ConflictDeclaration.nomination_id == nomination.id,
+        ConflictDeclaration.has_conflict.is_(True),
+    )
+    return db.session.scalar(conflict) is not None
+
+
 def is_assigned(expert: User, nomination: Nomination) -> bool:
     return (
         db.session.scalar(
@@ -229,9 +246,9 @@ def proposed_conflicts(expert: User, nomination: Nomination) -> list[str]:
     """Likely reasons for a conflict, for the expert to confirm or dismiss."""
     reasons = []
     entry = nomination.entry
-    if expert.organisation_name and organisation_key(expert.organisation_name) in (
-        entry.organisation_key,
-        nomination.organisation_key,
+    expert_key = organisation_key(expert.organisation_name)
+    if same_organisation(expert_key, entry.organisation_key) or same_organisation(
+        expert_key, nomination.organisation_key
     ):
         reasons.append(str(_l("You work for the organisation that runs the project.")))
     domain = email_domain(expert.email)

@@ -129,7 +129,7 @@ def accept_invitation(token: str) -> ResponseReturnValue:
 
 # --- scoring -------------------------------------------------------------------------------
 
-STAGES = {"nomination": ReviewStage.NOMINATION, "selection": ReviewStage.SELECTION}
+STAGES = {stage.value: stage for stage in ReviewStage}
 
 
 def _stage(name: str) -> ReviewStage:
@@ -193,7 +193,7 @@ def _score_page(stage_name: str, nomination_id: int) -> ScorePage:
 
 def _score_form(page: ScorePage, *, fill: bool) -> ScoreForm:
     edition = page.nomination.edition
-    initial = {f"value_{cid}": str(s.value) for cid, s in page.mine.items()}
+    initial: dict[str, str | None] = {f"value_{cid}": str(s.value) for cid, s in page.mine.items()}
     initial.update({f"comment_{cid}": s.comment for cid, s in page.mine.items()})
     return score_form(
         scoring.criteria_of(edition.id),

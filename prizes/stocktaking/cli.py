@@ -43,8 +43,8 @@ def init_app(app: Flask) -> None:
         except importer.ImportFileError as error:
             raise click.ClickException(f"{path.name}: {error}") from error
 
-        for error in parsed.errors:
-            click.echo(str(error), err=True)
+        for problem in parsed.errors:
+            click.echo(str(problem), err=True)
         skipped = parsed.bad_row_count
         if skipped and not skip_invalid:
             raise click.ClickException(

@@ -25,7 +25,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from prizes.contest.models import Category
-from prizes.core.forms import QuickSelect, SiteForm, options
+from prizes.core.forms import QuickSelect, SiteForm, given, options
 from prizes.core.vocabulary import (
     SDG_NAMES,
     STAKEHOLDER_TYPE_LABELS,
@@ -170,12 +170,12 @@ class EntryForm(SiteForm):
     def fields(self) -> EntryFields:
         """The validated answers (call after ``validate()``)."""
         return EntryFields(
-            title=self.title.data,
-            organisation=self.organisation.data,
+            title=given(self.title.data),
+            organisation=given(self.organisation.data),
             stakeholder_type=StakeholderType(self.stakeholder_type.data),
             country=self.country.data,
-            description=self.description.data,
-            action_lines=[ActionLine(code) for code in self.action_lines.data],
+            description=given(self.description.data),
+            action_lines=[ActionLine(code) for code in self.action_lines.data or []],
             sdgs=[int(number) for number in self.sdgs.data or []],
             website=self.website.data or None,
             start_date=self.start_date.data,

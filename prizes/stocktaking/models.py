@@ -31,8 +31,9 @@ class StocktakingEntry(Base):
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     organisation: Mapped[str] = mapped_column(String(300))
-    # The organisation in a normalised form, for "one nomination per organisation" checks.
-    organisation_key: Mapped[str] = mapped_column(String(300), index=True)
+    # The organisation in a normalised form, for "one nomination per organisation" checks
+    # (core/text.py); None when the name has no letter or digit, equal to no other.
+    organisation_key: Mapped[str | None] = mapped_column(String(300), index=True)
     stakeholder_type: Mapped[StakeholderType] = mapped_column(
         enum_type(StakeholderType, "stakeholder_type")
     )

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, extract, func, select
-from sqlalchemy.orm import joinedload
 
 from prizes.contest.models import Category
 from prizes.core.cache import cached
+from prizes.core.hooks import Hook
 from prizes.core.pagination import Page, paginate
 from prizes.core.vocabulary import ActionLine, StakeholderType
 from prizes.db import db
-from prizes.nominations.models import Nomination
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
 from prizes.stocktaking.search import TextMatch, prefer_index_scans, terms
 
@@ -141,16 +141,11 @@ def list_entries_owned_by(user_id: int) -> list[StocktakingEntry]:
     )
 
 
-def list_nominations_by(user_id: int) -> list[Nomination]:
-    return list(
-        db.session.scalars(
-            select(Nomination)
-            .where(Nomination.nominator_id == user_id)
-            .options(
-                joinedload(Nomination.entry),
-                joinedload(Nomination.category),
-                joinedload(Nomination.edition),
-            )
-            .order_by(Nomination.updated_at.desc())
-        )
-    )
+# What only nominations knows, asked here and answered there (its queries' init_app).
+entry_is_locked: Hook[[StocktakingEntry], bool] = Hook("entry_is_locked")
+"""True while a nomination of the entry holds a place in an edition whose results are not
+yet published: the owner's edits would change what the rules were checked on."""
+entry_nominations: Hook[[int], Sequence[object]] = Hook("entry_nominations")
+"""The entry's nominations the public may see, for its page."""
+nominations_by: Hook[[int], Sequence[object]] = Hook("nominations_by")
+"""The nominations a stakeholder made, newest first, for their own page."""

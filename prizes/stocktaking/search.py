@@ -47,7 +47,7 @@ _ENTRY_TEXT = literal_column(
 
 
 def is_search_object(name: str | None) -> bool:
-    return bool(name) and (name in _SEARCH_OBJECTS or name.startswith("entry_search"))
+    return name is not None and (name in _SEARCH_OBJECTS or name.startswith("entry_search"))
 
 
 def include_object(
@@ -124,7 +124,7 @@ class TextMatch:
         if self.word_terms:
             expression = " & ".join(f"{word}:*" for word in self.word_terms)
             tsquery = func.to_tsquery(literal_column("'english'"), expression)
-            document = literal_column("stocktaking_entries.search_document")
+            document: ColumnElement[Any] = literal_column("stocktaking_entries.search_document")
             query = query.where(document.op("@@")(tsquery))
             rank = -func.ts_rank_cd(document, tsquery)
         for word in self.substring_terms:

@@ -5,20 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from prizes.accounts.models import Role, User
 from prizes.accounts.permissions import acts_as
-from prizes.contest.models import Edition
 from prizes.core import audit
 from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError, NotAllowed
+from prizes.core.text import organisation_key
 from prizes.db import db
-from prizes.nominations.models import Nomination
-from prizes.nominations.rules import HOLDING_PLACE
 from prizes.stocktaking.fields import EntryFields
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
-from prizes.stocktaking.organisations import organisation_key
+from prizes.stocktaking.queries import entry_is_locked
 
 
 class EntryLocked(DomainError):
@@ -31,22 +28,6 @@ class EntryLocked(DomainError):
 
 def can_edit_entry(user: User, entry: StocktakingEntry) -> bool:
     return entry.owner_id == user.id or acts_as(user, Role.SECRETARIAT)
-
-
-def is_locked(entry: StocktakingEntry) -> bool:
-    """True while a nomination of the entry holds a place in an edition whose results are
-    not yet published: the owner's edits would change what the rules were checked on."""
-    running = (
-        select(Nomination.id)
-        .join(Edition, Edition.id == Nomination.edition_id)
-        .where(
-            Nomination.entry_id == entry.id,
-            Nomination.status.in_(HOLDING_PLACE),
-            Edition.results_published_at.is_(None),
-        )
-        .limit(1)
-    )
-    return db.session.scalar(running) is not None
 
 
 def create_entry(fields: EntryFields, *, by: User, now: datetime) -> StocktakingEntry:
@@ -63,7 +44,7 @@ def create_entry(fields: EntryFields, *, by: User, now: datetime) -> Stocktaking
 def update_entry(entry: StocktakingEntry, fields: EntryFields, *, by: User, now: datetime) -> None:
     if not can_edit_entry(by, entry):
         raise NotAllowed()
-    if not acts_as(by, Role.SECRETARIAT) and is_locked(entry):
+    if not acts_as(by, Role.SECRETARIAT) and entry_is_locked(entry):
         raise EntryLocked()
     fill_entry(entry, fields, now=now)
     db.session.flush()

@@ -14,14 +14,15 @@ from prizes.core.clock import now
 from prizes.core.forms import form_page
 from prizes.core.params import int_arg
 from prizes.core.vocabulary import country_choices
-from prizes.nominations.queries import list_nominations_of_entry
 from prizes.stocktaking import services
 from prizes.stocktaking.forms import EntryForm, SearchForm
 from prizes.stocktaking.models import EntryStatus
 from prizes.stocktaking.queries import (
+    entry_is_locked,
+    entry_nominations,
     get_entry,
     list_entries_owned_by,
-    list_nominations_by,
+    nominations_by,
     search_entries,
 )
 
@@ -52,7 +53,7 @@ def detail(entry_id: int) -> ResponseReturnValue:
     return render_template(
         "stocktaking/detail.html",
         entry=entry,
-        nominations=list_nominations_of_entry(entry.id),
+        nominations=entry_nominations(entry.id),
         open_edition=open_edition,
         can_edit=can_edit,
         may_nominate=open_edition is not None and visitor_has_role(Role.STAKEHOLDER),
@@ -65,7 +66,7 @@ def mine() -> ResponseReturnValue:
     return render_template(
         "stocktaking/mine.html",
         entries=list_entries_owned_by(current_user.id),
-        nominations=list_nominations_by(current_user.id),
+        nominations=nominations_by(current_user.id),
         open_edition=get_edition_open_for_submissions(now()),
     )
 
@@ -87,7 +88,7 @@ def edit(entry_id: int) -> ResponseReturnValue:
     entry = get_entry(entry_id) or abort(404)
     if not services.can_edit_entry(current_user, entry):
         abort(403)
-    if not visitor_has_role(Role.SECRETARIAT) and services.is_locked(entry):
+    if not visitor_has_role(Role.SECRETARIAT) and entry_is_locked(entry):
         flash(str(services.EntryLocked.message), "warning")
         return redirect(url_for("stocktaking.detail", entry_id=entry.id))
     initial = None if request.method == "POST" else EntryForm.data_of(entry)

@@ -8,7 +8,7 @@ from flask import Flask
 from prizes.core.clock import now
 from prizes.db import db
 from prizes.voting.fraud import compute_flags
-from prizes.voting.models import VotingRound
+from prizes.voting.models import FlagStatus, VotingRound
 
 
 def init_app(app: Flask) -> None:
@@ -21,5 +21,5 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(f"No voting round {round_id}.")
         flags = compute_flags(voting_round, now=now())
         db.session.commit()
-        open_flags = sum(1 for flag in flags if flag.status == "open")
+        open_flags = sum(1 for flag in flags if flag.status is FlagStatus.OPEN)
         click.echo(f"{len(flags)} flags ({open_flags} open) for round {round_id}.")

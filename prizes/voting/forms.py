@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from prizes.core.clock import GENEVA
-from prizes.core.forms import SiteForm
+from prizes.core.forms import SiteForm, given
 
 
 class VoteForm(SiteForm):
@@ -77,7 +77,7 @@ class RoundForm(SiteForm):
 
     def moment(self, field: DateTimeLocalField) -> datetime:
         """The field's Geneva wall-clock time as an aware UTC moment."""
-        return field.data.replace(tzinfo=GENEVA).astimezone(UTC)
+        return given(field.data).replace(tzinfo=GENEVA).astimezone(UTC)
 
 
 class InvalidateForm(SiteForm):

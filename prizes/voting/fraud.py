@@ -282,15 +282,16 @@ def find_machine_cadence(voting_round: VotingRound) -> list[Finding]:
         .where(_valid_in(voting_round))
         .subquery()
     )
-    mean = func.avg(gaps.c.gap)
+    average = func.avg(gaps.c.gap)
     steady = (
         select(gaps.c.voter_id)
         .where(gaps.c.gap.is_not(None))
         .group_by(gaps.c.voter_id)
         .having(
             func.count() >= int(setting("FLAG_CADENCE_MIN_VOTES")) - 1,
-            mean > 0,
-            func.avg(gaps.c.gap * gaps.c.gap) - mean * mean < (1.2 * max_cv) ** 2 * mean * mean,
+            average > 0,
+            func.avg(gaps.c.gap * gaps.c.gap) - average * average
+            < (1.2 * max_cv) ** 2 * average * average,
         )
         .subquery()
     )
@@ -304,11 +305,11 @@ def find_machine_cadence(voting_round: VotingRound) -> list[Finding]:
     findings = []
     for voter_id, group in groupby(rows, key=lambda row: row.voter_id):
         votes = list(group)
-        between = [(b.cast_at - a.cast_at).total_seconds() for a, b in pairwise(votes)]
-        average = math.fsum(between) / len(between)
+        pauses = [(b.cast_at - a.cast_at).total_seconds() for a, b in pairwise(votes)]
+        mean = math.fsum(pauses) / len(pauses)
         # Population standard deviation, in floats (statistics.pstdev is exact but slow).
-        spread = math.sqrt(math.fsum((gap - average) ** 2 for gap in between) / len(between))
-        if average <= 0 or (cv := spread / average) >= max_cv:
+        spread = math.sqrt(math.fsum((gap - mean) ** 2 for gap in pauses) / len(pauses))
+        if mean <= 0 or (cv := spread / mean) >= max_cv:
             continue
         findings.append(
             _vote_finding(
@@ -316,8 +317,8 @@ def find_machine_cadence(voting_round: VotingRound) -> list[Finding]:
                 f"voter:{voter_id}",
                 votes,
                 voter_id=voter_id,
-                gaps_seconds=[round(gap, 3) for gap in between],
-                mean_seconds=round(average, 3),
+                gaps_seconds=[round(gap, 3) for gap in pauses],
+                mean_seconds=round(mean, 3),
                 cv=round(cv, 4),
             )
         )

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from prizes.contest.models import Category, Edition
 from prizes.core.clock import now
+from prizes.core.vocabulary import LabelledEnum
 from prizes.db import Base, PortableBigInt, UTCDateTime, enum_type
 from prizes.nominations.models import Nomination
 
@@ -133,6 +134,25 @@ class Vote(Base):
     round: Mapped[VotingRound] = relationship()
 
 
+class FlagKind(LabelledEnum):
+    """What a suspicion flag says happened (voting/fraud.py finds each), with its label."""
+
+    NETWORK_BURST = "network_burst", _l("Burst of votes from one network")
+    BULK_LOGINS = "bulk_logins", _l("Many accounts signing in from one network or device")
+    FRESH_SINGLE_PROJECT = "fresh_single_project", _l("New accounts voting for one project only")
+    MACHINE_CADENCE = "machine_cadence", _l("Votes at machine-like regular intervals")
+    MATCHING_BALLOTS = "matching_ballots", _l("Accounts whose ballots coincide far beyond chance")
+
+
+def flag_label(kind: str) -> str:
+    """A stored flag's kind as the secretariat reads it (a kind this code does not know, from
+    a newer or older version, shows as stored)."""
+    try:
+        return FlagKind(kind).label
+    except ValueError:
+        return kind
+
+
 class FlagStatus(StrEnum):
     OPEN = "open"
     DISMISSED = "dismissed"
@@ -148,30 +168,6 @@ _FLAG_STATUS_LABELS = {
     FlagStatus.OPEN: _l("Open"),
     FlagStatus.DISMISSED: _l("Dismissed"),
     FlagStatus.ACTIONED: _l("Actioned"),
-}
-
-
-class FlagKind(StrEnum):
-    """The patterns the fraud checks look for (docs/fraud-checks.md)."""
-
-    NETWORK_BURST = "network_burst"
-    BULK_LOGINS = "bulk_logins"
-    FRESH_SINGLE_PROJECT = "fresh_single_project"
-    MACHINE_CADENCE = "machine_cadence"
-    MATCHING_BALLOTS = "matching_ballots"
-
-    @property
-    def label(self) -> str:
-        """What the pattern means, as the secretariat reads it."""
-        return str(_FLAG_KIND_LABELS[self])
-
-
-_FLAG_KIND_LABELS = {
-    FlagKind.NETWORK_BURST: _l("Burst of votes from one network"),
-    FlagKind.BULK_LOGINS: _l("Many accounts signing in from one network or device"),
-    FlagKind.FRESH_SINGLE_PROJECT: _l("New accounts voting for one project only"),
-    FlagKind.MACHINE_CADENCE: _l("Votes at machine-like regular intervals"),
-    FlagKind.MATCHING_BALLOTS: _l("Accounts whose ballots coincide far beyond chance"),
 }
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from flask import Flask
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
+from prizes.contest import queries as contest
 from prizes.contest.models import Category, category_name
 from prizes.core.cache import cached, cached_here
 from prizes.db import db
@@ -33,6 +36,11 @@ _ENTRY_ONLY = joinedload(Nomination.entry).options(
     lazyload(StocktakingEntry.action_lines), lazyload(StocktakingEntry.sdgs)
 )
 _PROJECT_TITLE = joinedload(Vote.nomination).options(_ENTRY_ONLY)
+
+
+def init_app(app: Flask) -> None:
+    """Answer contest's question about an edition's rounds (see core/hooks.py)."""
+    contest.edition_rounds.answer_with(list_rounds)
 
 
 def list_rounds(edition_id: int) -> list[VotingRound]:
@@ -138,7 +146,7 @@ def ballot(round_id: int, category_id: int) -> list[BallotItem]:
     ]
 
 
-def _ballot(round_id: int, category_id: int) -> list[dict[str, object]]:
+def _ballot(round_id: int, category_id: int) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(
             Nomination.id,

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Insert, Integer, bindparam, select
+from sqlalchemy import Insert, Integer, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -31,6 +31,7 @@ from prizes.accounts.models import User
 from prizes.core import mail, proof_of_work
 from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError
+from prizes.core.text import same_organisation
 from prizes.core.urls import external_url
 from prizes.db import db
 from prizes.nominations.models import Nomination
@@ -206,13 +207,15 @@ def _vote_statement(dialect: str, *, by_position: bool, proved: bool) -> Insert:
             # signed out since.
             User.may_vote,
             User.session_version == bindparam("session_version", type_=Integer),
-            Nomination.organisation_key != User.organisation_key,
+            # Not for the voter's own organisation; a missing key is equal to none, as
+            # in same_organisation (core/text.py).
+            func.coalesce(Nomination.organisation_key != User.organisation_key, true()),
         )
     )
     if not proved:
         choice = choice.where(VotingRound.requires_proof_of_work.is_(False))
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    votes = Vote.__table__
+    votes = Vote.metadata.tables[Vote.__tablename__]
     return (
         insert(votes)
         .from_select(["round_id", "category_id", "nomination_id", *VOTE_VALUES], choice)
@@ -246,7 +249,7 @@ def _refusal(
         return VotingClosed()
     if voting_round.requires_proof_of_work and not proved:
         return proof_of_work.ProofOfWorkRefused()
-    entry_organisation = db.session.scalar(
+    on_ballot = db.session.execute(
         select(Nomination.organisation_key)
         .join(BallotEntry, BallotEntry.nomination_id == Nomination.id)
         .where(
@@ -254,10 +257,10 @@ def _refusal(
             BallotEntry.category_id == category_id,
             BallotEntry.nomination_id == nomination_id,
         )
-    )
-    if entry_organisation is None:
+    ).first()
+    if on_ballot is None:
         return NotOnBallot()
-    if entry_organisation == account.organisation_key:
+    if same_organisation(on_ballot.organisation_key, account.organisation_key):
         return OwnOrganisation()
     return AlreadyVoted()
 

@@ -36,6 +36,7 @@ from prizes.core.cache import cached_here
 from prizes.core.clock import now
 from prizes.core.errors import DomainError
 from prizes.core.exports import csv_response
+from prizes.core.forms import given
 from prizes.core.limits import limiter, setting
 from prizes.core.network import keyed_hash, network_hash
 from prizes.core.params import int_arg
@@ -177,7 +178,7 @@ def cast(round_id: int, position: int) -> ResponseReturnValue:
     services.cast_vote(
         round_id,
         category=services.BallotPosition(position),
-        nomination_id=form.nomination.data,
+        nomination_id=given(form.nomination.data),
         voter=voter,
         now=now(),
         client=_client_traits(),
@@ -242,7 +243,7 @@ def check_receipt() -> ResponseReturnValue:
     form = ReceiptForm(request.args)
     vote = None
     if request.args and form.validate():
-        vote = queries.get_vote_by_receipt(form.code.data)
+        vote = queries.get_vote_by_receipt(given(form.code.data))
     status = 400 if request.args and form.errors else 200
     return render_template(
         "voting/receipt.html", form=form, vote=vote, checked=bool(request.args)

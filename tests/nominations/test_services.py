@@ -138,6 +138,29 @@ def test_one_nomination_per_organisation_per_category(db, edition, nominator):
     services.submit_nomination(other, by=nominator, now=now())
 
 
+def test_two_arabic_named_organisations_may_each_nominate_in_one_category(db, edition):
+    """Before, both names became the empty key: the second submission broke the unique index."""
+    names = ("هيئة تنظيم الاتصالات", "مؤسسة الإمارات للاتصالات")
+    submitted = [
+        _submitted(edition, make_user(roles=(Role.STAKEHOLDER,)), make_entry(organisation=name))
+        for name in names
+    ]
+    assert [n.status for n in submitted] == [NominationStatus.SUBMITTED] * 2
+    assert len({n.organisation_key for n in submitted}) == 2
+    # One of them in another spelling is still the same organisation.
+    again = _draft(
+        edition,
+        make_user(roles=(Role.STAKEHOLDER,)),
+        make_entry(organisation="هَيْئَة تنظيم الاتصالات"),
+    )
+    services.update_nomination(
+        again, complete_fields(get_category(4)), by=again.nominator, now=now()
+    )
+    with pytest.raises(services.Incomplete) as refused:
+        services.submit_nomination(again, by=again.nominator, now=now())
+    assert "already has a nomination in this category" in str(refused.value)
+
+
 def test_a_past_winner_is_not_eligible(db, nominator):
     past = make_edition(year=2020, start=now() - timedelta(days=2000))
     entry = make_entry()

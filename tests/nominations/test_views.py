@@ -150,6 +150,23 @@ def test_other_people_cannot_see_or_change_a_private_nomination(client, db, logi
     assert nomination.status == NominationStatus.SUBMITTED
 
 
+def test_the_reviews_comment_is_shown_to_the_nominator_only(client, db, login_as, open_edition):
+    nominator = login_as("stakeholder")
+    nomination = make_nomination(
+        edition=open_edition,
+        nominator=nominator,
+        status=NominationStatus.RETURNED,
+        status_reason="Please shorten the description.",
+    )
+    db.commit()
+    page = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)
+    assert "Please shorten the description." in page
+    login_as("secretariat")  # a reviewer sees the nomination, not the note meant for its author
+    page = client.get(f"/nominations/{nomination.id}")
+    assert page.status_code == 200
+    assert "Please shorten the description." not in page.get_data(as_text=True)
+
+
 def test_nominated_projects_are_public(client, db, open_edition):
     nomination = make_nomination(edition=open_edition, short_description="Public words here")
     db.commit()

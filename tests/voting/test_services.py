@@ -13,6 +13,7 @@ from prizes.accounts.sessions import SessionAccount
 from prizes.contest.timeline import TimelineRefused
 from prizes.core.audit import AuditEvent
 from prizes.core.clock import now
+from prizes.core.text import organisation_key
 from prizes.db import db as database
 from prizes.nominations.models import NominationStatus
 from prizes.voting import queries, rounds, services
@@ -110,6 +111,33 @@ def test_no_vote_for_ones_own_organisation(db, contest):
     with pytest.raises(services.OwnOrganisation):
         _vote(contest)
     assert _votes(db) == 0
+
+
+def test_a_russian_named_voter_may_vote_for_a_chinese_named_organisations_project(db, contest):
+    """Names in other scripts are organisations too: neither is an empty key equal to the other."""
+    nomination = contest.ballot[4][0]
+    nomination.entry.organisation = "中国移动通信集团"
+    nomination.entry.organisation_key = nomination.organisation_key = organisation_key(
+        nomination.entry.organisation
+    )
+    contest.voter.organisation_name = "Научно-исследовательский институт радио"
+    db.flush()
+    assert _vote(contest).nomination_id == nomination.id
+    # The same organisation is still refused, in its own script.
+    other_voter = make_user()
+    other_voter.organisation_name = "中国移动通信集团"
+    with pytest.raises(services.OwnOrganisation):
+        _vote(contest, 4, 1 if contest.ballot[4][1] is nomination else 0, voter=other_voter)
+
+
+def test_names_without_letters_are_nobodys_organisation(db, contest):
+    nomination = contest.ballot[4][0]
+    nomination.entry.organisation = "+++"
+    nomination.entry.organisation_key = nomination.organisation_key = organisation_key("+++")
+    contest.voter.organisation_name = "---"
+    db.flush()
+    assert (nomination.organisation_key, contest.voter.organisation_key) == (None, None)
+    assert _vote(contest).nomination_id == nomination.id
 
 
 def test_each_voter_sees_a_stable_order_of_their_own(db, contest):
