@@ -17,14 +17,17 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from prizes.accounts.models import User
+from prizes.contest import timeline
 from prizes.contest.models import Category, Edition
 from prizes.core import audit, mail
+from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError
 from prizes.core.urls import external_url
 from prizes.db import db
 from prizes.nominations import services as nominations
 from prizes.nominations.models import Nomination, NominationStatus
 from prizes.review.aggregation import NominationScore, aggregate, missing_scores
+from prizes.review.champions import voting_blockers
 from prizes.review.models import Decision, DecisionOutcome, ReviewStage
 from prizes.voting.models import Vote, VoteStatus, VotingRound
 
@@ -220,6 +223,7 @@ def record_decision(
     category, replacing an earlier unpublished decision. Side effects: decision rows, audit."""
     if edition.results_published_at is not None:
         raise DecisionsLocked()
+    timeline.refuse_if(voting_blockers(edition))
     rationale = rationale.strip()
     deviation_reason = (deviation_reason or "").strip() or None
     override_reason = (override_reason or "").strip() or None
@@ -291,25 +295,65 @@ def decisions_of(edition: Edition) -> dict[int, list[Decision]]:
     return grouped
 
 
-def publish_results(edition: Edition, *, by: User, now: datetime) -> int:
-    """Publish every category's decision at once, mark the winners and champions, and mail
-    the nominators. Refused twice, and while a shortlisted category has no decision."""
+def publish_blockers(edition: Edition, *, now: datetime, reason: str | None = None) -> list[str]:
+    """What publishing the winners still needs: the champions announced, a decision in
+    every category that has champions, and the end of the selection (or a reason)."""
     if edition.results_published_at is not None:
-        raise DecisionsLocked(str(_l("The results of this edition are already published.")))
-    shortlisted = set(
+        return [str(_l("The results of this edition are already published."))]
+    missing = []
+    if edition.champions_announced_at is None:
+        missing.append(str(_l("Announce the champions before the winners.")))
+    with_shortlist = set(
         db.session.scalars(
             select(Nomination.category_id).where(
                 Nomination.edition_id == edition.id,
-                Nomination.status == NominationStatus.SHORTLISTED,
+                Nomination.status.in_((NominationStatus.SHORTLISTED, NominationStatus.CHAMPION)),
             )
         )
     )
-    decided = decisions_of(edition)
-    undecided = sorted(shortlisted - set(decided))
+    decided = set(
+        db.session.scalars(select(Decision.category_id).where(Decision.edition_id == edition.id))
+    )
+    undecided = with_shortlist - decided
     if undecided or not decided:
-        raise DecisionRefused(
-            str(_l("Every category with a shortlist needs its decision before publication."))
+        numbers = sorted(
+            db.session.scalars(select(Category.number).where(Category.id.in_(undecided)))
         )
+        missing.append(
+            str(
+                _l(
+                    "Every category with champions needs its decision before publication; "
+                    "undecided: %(categories)s.",
+                    categories=", ".join(str(n) for n in numbers) or "-",
+                )
+            )
+        )
+    missing += timeline.early_needs_reason(
+        due=edition.selection_closes_at,
+        now=now,
+        reason=reason,
+        what=str(_l("The publication of the winners")),
+    )
+    return missing
+
+
+def publish_results(edition: Edition, *, by: User, now: datetime, reason: str | None = None) -> int:
+    """Publish every category's decision at once, mark the winners (the other champions
+    stay champions), and mail the nominators. Refused, naming what is missing, twice,
+    before the champions are announced, while a category with champions has no decision,
+    and before the end of the selection unless a reason is given (an override)."""
+    if edition.results_published_at is not None:
+        raise DecisionsLocked(str(_l("The results of this edition are already published.")))
+    timeline.refuse_if(publish_blockers(edition, now=now, reason=reason))
+    timeline.override_if_early(
+        edition,
+        step=timeline.Step.PUBLISH_RESULTS,
+        due=edition.selection_closes_at,
+        now=now,
+        reason=reason,
+        by=by,
+    )
+    decided = decisions_of(edition)
     for category_decisions in decided.values():
         for decision in category_decisions:
             decision.published_at = now
@@ -329,5 +373,6 @@ def publish_results(edition: Edition, *, by: User, now: datetime) -> int:
                 url=external_url("results.edition", year=edition.year),
             )
     edition.results_published_at = now
+    bump_after_commit(db.session, "catalogue")
     audit.record(db.session, "results.published", actor=by, target=edition)
     return sum(len(d) for d in decided.values())

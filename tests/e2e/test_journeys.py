@@ -214,7 +214,23 @@ def test_a_project_is_nominated_reviewed_and_listed(live_server, browser):
     reviewer.get_by_role("button", name="Record the decision").click()
     reviewer.get_by_text("Decision recorded").wait_for()
 
+    # Being nominated stays private until the nominated list is announced, for every
+    # category on one day: the secretariat does it on the edition's timeline, after the
+    # submission deadline (here before the end of the review: an override, with a reason).
     visitor = browser.new_context().new_page()
+    visitor.goto(base + "/editions/2090/nominated?q=solar")
+    visitor.get_by_text("is not announced yet").wait_for()
+    assert visitor.get_by_role("link", name="Solar classrooms online").count() == 0
+    with live_server.app.app_context():
+        edition = db.session.scalar(select(Edition).where(Edition.year == 2090))
+        edition.submission_closes_at = now() - timedelta(minutes=5)
+        edition_id = edition.id
+        db.session.commit()
+    reviewer.goto(base + f"/admin/editions/{edition_id}/timeline")
+    reviewer.get_by_label("Reason for acting before the date").fill("The Forum moved earlier.")
+    reviewer.get_by_role("button", name="Announce the nominated list of every category").click()
+    reviewer.get_by_text("The nominated list is public").wait_for()
+    _shot(reviewer, "edition-timeline")
     visitor.goto(base + "/editions/2090/nominated?q=solar")
     visitor.get_by_role("link", name="Solar classrooms online").wait_for()
     _shot(visitor, "nominated-list")
