@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     from prizes import (
         jobs,
         models,  # noqa: F401  (every table known before the first query)
+        transparency,
     )
     from prizes.accounts import sessions
     from prizes.core import limits
@@ -65,6 +66,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale)
     sessions.init_app(app)
     rubric.init_app(app)  # an edition is created with the default rubric
+    transparency.init_app(app)  # the vote log's signing key, made on first start
 
 
 def _select_locale() -> str:

@@ -1,0 +1,190 @@
+"""The vote log through the real stack: batches, signed heads, proofs, the open-data file,
+and verification failures that name what does not match."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from prizes.core.clock import now
+from prizes.transparency import merkle, signing, verify
+from prizes.transparency.leaves import receipt_hash
+from prizes.transparency.models import LeafKind, LogLeaf, LogNode
+from prizes.transparency.services import extend_log
+from prizes.voting.models import VoteStatus
+
+
+def _invalidate(db, vote) -> None:
+    vote.status = VoteStatus.INVALIDATED
+    vote.invalidated_at = now()
+    vote.invalidation_reason = "A burst from one network."
+    db.flush()
+
+
+def _document(client, db, voting_round) -> dict:
+    voting_round.finalised_at = now()
+    voting_round.public_tally = True
+    voting_round.edition.results_published_at = now()
+    db.commit()
+    response = client.get(f"/transparency/rounds/{voting_round.id}/log.json")
+    assert response.status_code == 200
+    return json.loads(response.get_data(as_text=True))
+
+
+def test_batches_grow_the_log_and_sign_heads(db, client, log_contest) -> None:
+    voting_round = log_contest.voting_round
+    votes = log_contest.cast(db, 70)
+    first = extend_log(voting_round, now=now())
+    assert first is not None and first.tree_size == 70
+    assert extend_log(voting_round, now=now()) is None  # nothing new, no new head
+    stored = db.scalar(select(func.count()).select_from(LogNode))
+    assert stored == 3  # two complete nodes of 32 leaves, one of 64
+
+    _invalidate(db, votes[3])
+    more = log_contest.cast(db, 5, start=100, nomination=1)
+    second = extend_log(voting_round, now=now())
+    assert second is not None and second.tree_size == 76
+    last = db.scalars(select(LogLeaf).where(LogLeaf.leaf_index == 75)).one()
+    assert (last.kind, last.target_index, last.reason_code) == (
+        LeafKind.INVALIDATION,
+        3,
+        "secretariat",
+    )
+    db.commit()
+
+    # The heads are public, and each one's signature holds with the published key.
+    key = client.get("/.well-known/wsis-prizes-log-key")
+    assert key.status_code == 200 and b"BEGIN PUBLIC KEY" in key.data
+    heads = client.get(f"/transparency/rounds/{voting_round.id}/heads.json").get_json()["heads"]
+    assert [h["tree_size"] for h in heads] == [76, 70]
+    for head in heads:
+        assert signing.verify(key.data, verify.head_message(head), head["signature"])
+
+    # The log only grew: the consistency proof from 70 to 76 holds.
+    proof = client.get(
+        f"/transparency/rounds/{voting_round.id}/consistency.json?first=70&second=76"
+    ).get_json()
+    assert merkle.verify_consistency(
+        70,
+        76,
+        bytes.fromhex(heads[1]["root_hash"]),
+        bytes.fromhex(heads[0]["root_hash"]),
+        [bytes.fromhex(p) for p in proof["proof"]],
+    )
+    bad = client.get(f"/transparency/rounds/{voting_round.id}/consistency.json?first=9&second=x")
+    assert bad.status_code == 400
+    assert (
+        client.get(
+            f"/transparency/rounds/{voting_round.id}/consistency.json?first=9&second=76"
+        ).status_code
+        == 404
+    )
+
+    # A voter's receipt: its inclusion proof against the latest head, checked offline.
+    receipt = client.get(f"/transparency/receipt.json?code={more[2].receipt_code}").get_json()
+    assert receipt["leaf_index"] == 72 and receipt["head"]["tree_size"] == 76
+    assert receipt["leaf"]["receipt_hash"] == receipt_hash(more[2].receipt_code)
+    assert verify.verify_inclusion_record(receipt) is None
+    receipt["leaf"]["nomination"] += 1
+    assert "not in this log" in verify.verify_inclusion_record(receipt)
+    page = client.get(f"/vote/receipt?code={more[2].receipt_code}")
+    assert b"76" in page.data and receipt["proof"][0].encode() in page.data
+
+    # During the round the leaf list is not public: it would give the counts.
+    assert client.get(f"/transparency/rounds/{voting_round.id}/log.json").status_code == 404
+
+
+def test_the_published_log_verifies_and_recounts(db, client, log_contest, runner, tmp_path) -> None:
+    voting_round = log_contest.voting_round
+    votes = log_contest.cast(db, 40) + log_contest.cast(db, 9, start=50, nomination=2)
+    _invalidate(db, votes[0])
+    extend_log(voting_round, now=now())
+    document = _document(client, db, voting_round)
+    key = signing.public_pem().encode()
+    report = verify.verify_log(document, key)
+    assert report.ok, report.problems
+    assert report.signature_checked
+    category = document["leaves"][0]["category"]
+    assert report.valid == {
+        (category, log_contest.nominations[0].id): 39,
+        (category, log_contest.nominations[2].id): 9,
+    }
+    assert report.invalidated == {"secretariat": 1}
+
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps(document))
+    result = runner.invoke(args=["verify-log", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "the root matches the signed head" in result.output
+    assert f"{category}, {log_contest.nominations[0].id}: 39" in result.output
+
+
+def _tampered(document: dict, change) -> dict:
+    copy = json.loads(json.dumps(document))
+    change(copy)
+    return copy
+
+
+def test_a_tampered_log_a_forged_head_or_a_wrong_signature_fails(
+    db, client, log_contest, runner, tmp_path
+) -> None:
+    voting_round = log_contest.voting_round
+    votes = log_contest.cast(db, 12) + log_contest.cast(db, 3, start=30, nomination=1)
+    _invalidate(db, votes[5])
+    extend_log(voting_round, now=now())
+    document = _document(client, db, voting_round)
+    key = signing.public_pem().encode()
+    other = nomination_of = log_contest.nominations[2].id
+
+    def one_leaf(doc):
+        doc["leaves"][2]["nomination"] = nomination_of
+
+    def reorder(doc):
+        doc["leaves"][1], doc["leaves"][2] = doc["leaves"][2], doc["leaves"][1]
+        doc["leaves"][1]["index"], doc["leaves"][2]["index"] = 1, 2
+
+    def drop_invalidation(doc):
+        doc["leaves"].pop()
+        doc["head"]["tree_size"] -= 1
+
+    def forged_head(doc):
+        doc["head"]["root_hash"] = merkle.leaf_hash(b"forged").hex()
+
+    def wrong_signature(doc):
+        doc["head"]["signature"] = base64.b64encode(b"\x01" * 64).decode()
+
+    cases = {
+        "one leaf": (one_leaf, "the root of the 16 leaves"),
+        "reorder": (reorder, "the root of the 16 leaves"),
+        "dropped invalidation": (drop_invalidation, "signature does not verify"),
+        "forged head": (forged_head, "signature does not verify"),
+        "wrong signature": (wrong_signature, "signature does not verify"),
+    }
+    for name, (change, expected) in cases.items():
+        report = verify.verify_log(_tampered(document, change), key)
+        assert not report.ok, name
+        assert any(expected in problem for problem in report.problems), (name, report.problems)
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(_tampered(document, change)))
+        result = runner.invoke(args=["verify-log", str(path)])
+        assert result.exit_code == 1, name
+        assert expected in result.output and "Traceback" not in result.output, name
+    # The dropped invalidation with a head re-signed by someone else's key: the root differs.
+    report = verify.verify_log(_tampered(document, drop_invalidation), None)
+    assert any("the root of the 15 leaves" in p for p in report.problems)
+    assert other  # the nomination swapped in above exists on the ballot
+    truncated = tmp_path / "truncated.json"
+    truncated.write_text(json.dumps(document)[:-40])
+    result = runner.invoke(args=["verify-log", str(truncated)])
+    assert result.exit_code == 1 and "truncated or damaged" in result.output
+
+
+def test_a_round_not_started_has_no_log(db, client, log_contest) -> None:
+    voting_round = log_contest.voting_round
+    voting_round.opens_at = now() + timedelta(days=1)
+    voting_round.closes_at = now() + timedelta(days=5)
+    db.commit()
+    assert client.get(f"/transparency/rounds/{voting_round.id}/heads.json").status_code == 404
