@@ -44,8 +44,8 @@ class Reference:
         while k * 2 < n:
             k *= 2
         if m < k:
-            return self.path(m, start, start + k) + [self.mth(start + k, end)]
-        return self.path(m - k, start + k, end) + [self.mth(start, start + k)]
+            return [*self.path(m, start, start + k), self.mth(start + k, end)]
+        return [*self.path(m - k, start + k, end), self.mth(start, start + k)]
 
     def subproof(self, m: int, start: int, end: int, whole: bool) -> list[bytes]:
         n = end - start
@@ -55,8 +55,8 @@ class Reference:
         while k * 2 < n:
             k *= 2
         if m <= k:
-            return self.subproof(m, start, start + k, whole) + [self.mth(start + k, end)]
-        return self.subproof(m - k, start + k, end, False) + [self.mth(start, start + k)]
+            return [*self.subproof(m, start, start + k, whole), self.mth(start + k, end)]
+        return [*self.subproof(m - k, start + k, end, False), self.mth(start, start + k)]
 
 
 def _tree(size: int) -> tuple[list[bytes], list[list[bytes]]]:
@@ -120,7 +120,7 @@ def test_consistency_proofs_match_the_rfc(size: int, data: st.DataObject) -> Non
 @given(old=st.integers(0, 3000), grow=st.integers(1, 3000))
 def test_growing_the_tree_in_batches_finds_the_same_nodes(old: int, grow: int) -> None:
     """What the worker stores batch after batch is the tree built at once."""
-    leaves, levels = _tree(old + grow)
+    _leaves, levels = _tree(old + grow)
     stored: dict[tuple[int, int], bytes] = {(0, i): h for i, h in enumerate(levels[0])}
     before = merkle.build_levels(levels[0][:old])
     for level, nodes in enumerate(before[1:], start=1):
