@@ -188,3 +188,66 @@ def test_a_round_not_started_has_no_log(db, client, log_contest) -> None:
     voting_round.closes_at = now() + timedelta(days=5)
     db.commit()
     assert client.get(f"/transparency/rounds/{voting_round.id}/heads.json").status_code == 404
+
+
+def test_the_worker_batch_is_a_durable_job_run(db, log_contest) -> None:
+    from prizes import jobs
+    from prizes.core import runs
+    from prizes.transparency.queries import latest_head, rounds_needing_a_batch
+
+    voting_round = log_contest.voting_round
+    log_contest.cast(db, 33)
+    db.commit()
+    assert voting_round.id in rounds_needing_a_batch(now())
+    jobs.extend_vote_log(voting_round.id)
+    db.commit()  # recorded with the request, run after its commit (at once in the tests)
+    run = runs.latest(db, "vote_log", voting_round.id)
+    assert run is not None and run.status is runs.RunStatus.DONE, run and run.error
+    assert run.result == "head of 33 leaves"
+    assert latest_head(voting_round.id).tree_size == 33
+    # Once the round is final and its final head signed, the minute's schedule skips it.
+    voting_round.finalised_at = now()
+    db.commit()
+    head = extend_log(voting_round, now=now())
+    assert head is not None and head.final and head.tree_size == 33
+    db.commit()
+    assert voting_round.id not in rounds_needing_a_batch(now())
+
+
+def test_the_standalone_script_agrees(db, client, log_contest, tmp_path) -> None:
+    """docs/verify_vote_log.py (stdlib only) accepts the published log and finds what the
+    command finds in a tampered one."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "docs" / "verify_vote_log.py"
+    voting_round = log_contest.voting_round
+    votes = log_contest.cast(db, 21) + log_contest.cast(db, 2, start=40, nomination=1)
+    _invalidate(db, votes[1])
+    extend_log(voting_round, now=now())
+    document = _document(client, db, voting_round)
+    log, key = tmp_path / "log.json", tmp_path / "key.pem"
+    log.write_text(json.dumps(document))
+    key.write_text(signing.public_pem())
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603  (our own script, our own arguments)
+            [sys.executable, str(script), str(log), "--key", str(key), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    ok = run("--receipt", votes[1].receipt_code)
+    assert ok.returncode == 0, ok.stderr
+    assert "signature verified" in ok.stdout and "24 leaves" in ok.stdout
+    assert f"{log_contest.nominations[0].id}: 20" in ok.stdout
+    assert "leaf 1 and does not count" in ok.stdout
+    document["leaves"][4]["minute"] = "2020-01-01T00:00Z"
+    log.write_text(json.dumps(document))
+    bad = run()
+    assert bad.returncode == 1 and "the root of the 24 leaves" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    log.write_text(json.dumps(document)[:100])
+    assert run().returncode == 2
