@@ -401,6 +401,16 @@ OBJECT_ROUTES = {
         lambda s: f"/transparency/rounds/{s.voting_round.id}/log.json",
         hidden("secretariat"),
     ),
+    "transparency.report_page": (
+        "GET",
+        lambda s: f"/transparency/rounds/{s.voting_round.id}/report",
+        hidden("secretariat"),
+    ),
+    "transparency.report_json": (
+        "GET",
+        lambda s: f"/transparency/rounds/{s.voting_round.id}/report.json",
+        hidden("secretariat"),
+    ),
     # Last: the owner's withdrawal succeeds and changes the nomination.
     "nominations.withdraw": (
         "POST",

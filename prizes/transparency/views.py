@@ -5,7 +5,7 @@ full leaf list once the round's results are out (``queries.log_is_public``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, jsonify, request
+from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -117,3 +117,31 @@ def log_file(round_id: int) -> ResponseReturnValue:
         f'attachment; filename="round-{voting_round.id}-vote-log.json"'
     )
     return response
+
+
+def _reported_round(round_id: int) -> VotingRound:
+    """The report is published with the results: before, only the secretariat sees it."""
+    voting_round = _started_round(round_id)
+    if not (queries.log_is_public(voting_round) or visitor_has_role(Role.SECRETARIAT)):
+        abort(404)
+    return voting_round
+
+
+@bp.route("/transparency/rounds/<int:round_id>/report")
+def report_page(round_id: int) -> ResponseReturnValue:
+    from prizes.transparency.report import round_report
+
+    voting_round = _reported_round(round_id)
+    return render_template(
+        "transparency/report.html", voting_round=voting_round, report=round_report(voting_round)
+    )
+
+
+@bp.route("/transparency/rounds/<int:round_id>/report.json")
+def report_json(round_id: int) -> ResponseReturnValue:
+    from prizes.transparency.report import round_report
+
+    report = round_report(_reported_round(round_id))
+    for day in report["votes_per_day"]:
+        del day["share_of_top"]
+    return jsonify(report)

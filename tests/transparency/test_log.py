@@ -251,3 +251,23 @@ def test_the_standalone_script_agrees(db, client, log_contest, tmp_path) -> None
     assert "Traceback" not in bad.stderr
     log.write_text(json.dumps(document)[:100])
     assert run().returncode == 2
+
+
+def test_the_transparency_report_comes_with_the_results(db, client, log_contest) -> None:
+    voting_round = log_contest.voting_round
+    votes = log_contest.cast(db, 6) + log_contest.cast(db, 4, start=20, nomination=1)
+    _invalidate(db, votes[2])
+    extend_log(voting_round, now=now())
+    db.commit()
+    url = f"/transparency/rounds/{voting_round.id}/report"
+    assert client.get(url).status_code == 404  # nothing before publication
+    assert client.get(url + ".json").status_code == 404
+    _document(client, db, voting_round)  # finalised and published
+    report = client.get(url + ".json").get_json()
+    assert (report["votes_cast"], report["valid"], report["invalidated"]) == (10, 9, 1)
+    assert report["invalidated_by_reason"] == {"secretariat": 1}
+    assert report["distinct_voters"] == 10
+    assert sum(day["votes"] for day in report["votes_per_day"]) == 10
+    assert report["final_head"]["tree_size"] == 11
+    page = client.get(url)
+    assert page.status_code == 200 and report["final_head"]["root_hash"].encode() in page.data
