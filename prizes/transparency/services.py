@@ -38,11 +38,10 @@ def extend_log(voting_round: VotingRound, *, now: datetime) -> TreeHead | None:
     old_size = log_size(voting_round.id)
     size = old_size
     tree = StoredTree(session, voting_round.id)
-    while True:
-        rows = _new_votes(session, voting_round.id)
-        if not rows:
-            break
-        size = _append(session, tree, voting_round.id, size, rows)
+    for window in _vote_windows(session, voting_round.id):
+        size = _append(
+            session, tree, voting_round.id, size, _new_votes(session, voting_round.id, window)
+        )
     size = _append(session, tree, voting_round.id, size, _status_changes(session, voting_round.id))
     closed = voting_round.finalised_at is not None or now >= voting_round.closes_at
     head = latest_head(voting_round.id)
@@ -84,23 +83,33 @@ def _lock(session: Session, voting_round: VotingRound) -> None:
         )
 
 
-def _new_votes(session: Session, round_id: int) -> list[dict]:
+def _vote_windows(session: Session, round_id: int) -> list[tuple[int, int]]:
+    """The id ranges to read new votes in: from a little behind the last logged vote (a
+    straggler's commit) to the round's newest vote, BATCH ids at a time. Ranges of the
+    primary key, so that each read costs its own rows, not the round's."""
     last = session.scalar(
         select(func.max(LogLeaf.vote_id)).where(
             LogLeaf.round_id == round_id, LogLeaf.kind == LeafKind.VOTE
         )
     )
+    low, high = session.execute(
+        select(func.min(Vote.id), func.max(Vote.id)).where(Vote.round_id == round_id)
+    ).one()
+    if high is None:
+        return []
+    start = low if last is None else max(low, last - STRAGGLER_WINDOW)
+    return [(lo, min(lo + BATCH, high + 1)) for lo in range(start, high + 1, BATCH)]
+
+
+def _new_votes(session: Session, round_id: int, window: tuple[int, int]) -> list[dict]:
     logged = aliased(LogLeaf)
     query = (
         select(Vote.id, Vote.receipt_code, Category.number, Vote.nomination_id, Vote.cast_at)
         .join(Category, Category.id == Vote.category_id)
-        .where(Vote.round_id == round_id)
+        .where(Vote.id >= window[0], Vote.id < window[1], Vote.round_id == round_id)
         .where(~exists().where(and_(logged.vote_id == Vote.id, logged.kind == LeafKind.VOTE)))
         .order_by(Vote.id)
-        .limit(BATCH)
     )
-    if last is not None:
-        query = query.where(Vote.id > last - STRAGGLER_WINDOW)
     return [
         {
             "kind": LeafKind.VOTE,
