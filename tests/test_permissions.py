@@ -411,6 +411,22 @@ OBJECT_ROUTES = {
         lambda s: f"/transparency/rounds/{s.voting_round.id}/report.json",
         hidden("secretariat"),
     ),
+    # The results record of a published edition is public; of the open one, it is not.
+    "transparency.results_record[published]": (
+        "GET",
+        lambda s: f"/editions/{s.past_edition.year}/results/record.json",
+        dict.fromkeys(ACTORS, 200),
+    ),
+    "transparency.results_record[not published]": (
+        "GET",
+        lambda s: f"/editions/{s.edition.year}/results/record.json",
+        dict.fromkeys(ACTORS, 404),
+    ),
+    "transparency.results_record_signature": (
+        "GET",
+        lambda s: f"/editions/{s.past_edition.year}/results/record.sig.json",
+        dict.fromkeys(ACTORS, 200),
+    ),
     # Last: the owner's withdrawal succeeds and changes the nomination.
     "nominations.withdraw": (
         "POST",

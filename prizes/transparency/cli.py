@@ -13,6 +13,7 @@ from prizes.transparency import verify
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(verify_log_command)
+    app.cli.add_command(verify_results_command)
 
 
 def load_json(path: Path, what: str) -> object:
@@ -70,3 +71,48 @@ def verify_log_command(log_file: Path, key_file: Path | None, head_file: Path | 
         click.echo(f"  {category}, {nomination}: {count}")
     for reason, count in sorted(report.invalidated.items()):
         click.echo(f"invalidated ({reason}): {count}")
+
+
+@click.command("verify-results")
+@click.argument("bundle_file", type=click.Path(path_type=Path))
+@click.option(
+    "--signature",
+    "signature_file",
+    type=click.Path(path_type=Path),
+    help="The record's signature (record.sig.json) to check as well.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(path_type=Path),
+    help="The contest's public key (PEM); by default this installation's own.",
+)
+def verify_results_command(
+    bundle_file: Path, signature_file: Path | None, key_file: Path | None
+) -> None:
+    """Recompute the tallies, shortlists, aggregated scores and ranks of a results record."""
+    from prizes.transparency import bundle, signing
+
+    document = load_json(bundle_file, "results record")
+    if signature_file:
+        seal = load_json(signature_file, "signature")
+        key = key_file.read_bytes() if key_file else signing.public_pem().encode()
+        sha = bundle.digest(document) if isinstance(document, dict) else ""
+        signed = seal.get("sha256") if isinstance(seal, dict) else None
+        if not isinstance(seal, dict) or signed != sha:
+            raise click.ClickException(
+                f"the record's SHA-256 is {sha}, the signature is over {signed}: "
+                "the record was changed"
+            )
+        message = f"wsis-prizes-results/1\n{sha}\n".encode()
+        if not signing.verify(key, message, str(seal.get("signature", ""))):
+            raise click.ClickException("the record's signature does not verify with this key")
+        click.echo(f"signature: verified (SHA-256 {sha})")
+    problems = bundle.verify_bundle(document)
+    if problems:
+        for problem in problems:
+            click.echo(f"MISMATCH: {problem}", err=True)
+        raise click.ClickException(
+            f"{len(problems)} published figures do not follow from the record"
+        )
+    click.echo("every tally, shortlist, aggregated score and rank follows from the record.")

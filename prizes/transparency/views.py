@@ -8,9 +8,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from prizes.accounts.models import Role
 from prizes.accounts.permissions import visitor_has_role
+from prizes.contest.models import Edition
 from prizes.core.clock import now
 from prizes.core.limits import limiter, setting
 from prizes.db import db
@@ -27,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["log_inclusion"] = queries.inclusion_for_receipt
     app.jinja_env.globals["log_inclusions"] = queries.inclusions_for_votes
+    app.jinja_env.globals["results_record_seal"] = record_seal
 
 
 def _bad_request(message: str) -> ResponseReturnValue:
@@ -145,3 +148,46 @@ def report_json(round_id: int) -> ResponseReturnValue:
     for day in report["votes_per_day"]:
         del day["share_of_top"]
     return jsonify(report)
+
+
+def _published_edition(year: int) -> Edition:
+    edition = db.session.scalars(select(Edition).where(Edition.year == year)).first()
+    if edition is None or edition.results_published_at is None:
+        abort(404)
+    return edition
+
+
+@bp.route("/editions/<int:year>/results/record.json")
+def results_record(year: int) -> ResponseReturnValue:
+    """The results record (its exact bytes are what the digest and signature cover)."""
+    from prizes.transparency.bundle import build_bundle, canonical
+
+    document = canonical(build_bundle(_published_edition(year)))
+    response = Response(document, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="results-{year}.json"'
+    return response
+
+
+@bp.route("/editions/<int:year>/results/record.sig.json")
+def results_record_signature(year: int) -> ResponseReturnValue:
+    return jsonify(record_seal(_published_edition(year)))
+
+
+def record_seal(edition: Edition) -> dict:
+    """The SHA-256 of the results record and the contest key's signature over it."""
+    import base64
+
+    from prizes.transparency.bundle import build_bundle, digest
+
+    sha = digest(build_bundle(edition))
+    signature = signing.sign(f"{bundle_message_prefix()}{sha}\n".encode())
+    return {
+        "year": edition.year,
+        "sha256": sha,
+        "signature": base64.b64encode(signature).decode("ascii"),
+        "key_id": signing.key_id(),
+    }
+
+
+def bundle_message_prefix() -> str:
+    return "wsis-prizes-results/1\n"
