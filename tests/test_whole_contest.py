@@ -5,7 +5,6 @@ round, the champions, stage 2, the decisions and the published winners."""
 from __future__ import annotations
 
 import json
-
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
