@@ -268,6 +268,8 @@ def test_the_transparency_report_comes_with_the_results(db, client, log_contest)
     assert report["invalidated_by_reason"] == {"secretariat": 1}
     assert report["distinct_voters"] == 10
     assert sum(day["votes"] for day in report["votes_per_day"]) == 10
+    cast_days = {vote.cast_at.date().isoformat() for vote in votes}
+    assert {day["day"] for day in report["votes_per_day"]} == cast_days
     assert report["final_head"]["tree_size"] == 11
     page = client.get(url)
     assert page.status_code == 200 and report["final_head"]["root_hash"].encode() in page.data
