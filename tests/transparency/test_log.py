@@ -273,3 +273,23 @@ def test_the_transparency_report_comes_with_the_results(db, client, log_contest)
     assert report["final_head"]["tree_size"] == 11
     page = client.get(url)
     assert page.status_code == 200 and report["final_head"]["root_hash"].encode() in page.data
+
+
+def test_a_quiet_round_asks_for_no_batch(db, log_contest) -> None:
+    from prizes.transparency.queries import rounds_needing_a_batch
+
+    voting_round = log_contest.voting_round
+    votes = log_contest.cast(db, 3)
+    extend_log(voting_round, now=now())
+    db.commit()
+    assert voting_round.id not in rounds_needing_a_batch(now())
+    log_contest.cast(db, 1, start=10)
+    db.commit()
+    assert voting_round.id in rounds_needing_a_batch(now())
+    extend_log(voting_round, now=now())
+    _invalidate(db, votes[0])
+    db.commit()
+    assert voting_round.id in rounds_needing_a_batch(now())
+    extend_log(voting_round, now=now())
+    db.commit()
+    assert voting_round.id not in rounds_needing_a_batch(now())
