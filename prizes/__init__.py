@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     from prizes import (
         jobs,
         models,  # noqa: F401  (every table known before the first query)
+        transparency,
     )
     from prizes.accounts import sessions
     from prizes.core import i18n, limits
@@ -74,6 +75,7 @@ def register_extensions(app: Flask) -> None:
     voting.init_app(app)
     nominations.init_app(app)
     review.init_app(app)
+    transparency.init_app(app)  # the vote log's signing key, made on first start
 
 
 def register_blueprints(app: Flask) -> None:

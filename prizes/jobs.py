@@ -379,6 +379,43 @@ def run_export(export_id: int) -> runs.JobRun:
     return start("export", export_id)
 
 
+@durable("vote_log", max_attempts=3, retry_after=30)
+def _vote_log(round_id: int, run: runs.JobRun) -> str:
+    """One batch of a round's vote log: the new leaves, the nodes, a signed head."""
+    from prizes.core.clock import now
+    from prizes.db import db
+    from prizes.transparency.services import extend_log
+    from prizes.voting.models import VotingRound
+
+    voting_round = db.session.get(VotingRound, round_id)
+    if voting_round is None:
+        return "no such round"
+    head = extend_log(voting_round, now=now())
+    db.session.commit()
+    return f"head of {head.tree_size} leaves" if head else "nothing new"
+
+
+def extend_vote_log(round_id: int) -> runs.JobRun:
+    """Ask for a batch of the round's vote log (recorded now, run by the worker)."""
+    return start("vote_log", round_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def schedule_vote_logs() -> int:
+    """Every minute: a batch for each round whose log is still growing (open, or closed
+    without its final head), unless one is already waiting or running."""
+    from prizes.core.clock import now
+    from prizes.db import db
+    from prizes.transparency.queries import rounds_needing_a_batch
+
+    with _context():
+        round_ids = rounds_needing_a_batch(now())
+        for round_id in round_ids:
+            extend_vote_log(round_id)
+        db.session.commit()
+        return len(round_ids)
+
+
 @huey.signal(signals.SIGNAL_ERROR)
 def _record_failure(signal: str, task: Any, exc: BaseException | None = None) -> None:
     """Keep failures where the secretariat looks: the log and the audit trail."""

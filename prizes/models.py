@@ -17,6 +17,7 @@ from prizes.review.models import (
     Score,
 )
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, StocktakingEntry
+from prizes.transparency.models import LogLeaf, LogNode, TreeHead
 from prizes.voting.models import BallotEntry, SuspicionFlag, Vote, VotingRound
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "ExpertInvitation",
     "Export",
     "JobRun",
+    "LogLeaf",
+    "LogNode",
     "LoginEvent",
     "Nomination",
     "NominationSdgLink",
@@ -42,6 +45,7 @@ __all__ = [
     "Score",
     "StocktakingEntry",
     "SuspicionFlag",
+    "TreeHead",
     "UsedChallenge",
     "User",
     "UserRole",

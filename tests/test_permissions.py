@@ -44,6 +44,7 @@ ROUTES = {
     "review.home": ("/review/", only("expert", "secretariat")),
     "voting.index": ("/vote/", PUBLIC),
     "voting.check_receipt": ("/vote/receipt", PUBLIC),
+    "transparency.public_key": ("/.well-known/wsis-prizes-log-key", PUBLIC),
     "rounds.index": ("/admin/rounds/", only("secretariat")),
     "exports.index": ("/admin/exports/", only("secretariat")),
     "editions.index": ("/admin/editions/", only("secretariat")),
@@ -373,6 +374,59 @@ OBJECT_ROUTES = {
         "POST",
         lambda s: f"/admin/rounds/flags/{s.flag.id}/action",
         allow("secretariat", ok=422),
+    ),
+    # The vote log: its heads are public from the round's start; the seeded round has no
+    # signed head yet (the batch has not run), and its leaves stay hidden while it is open.
+    "transparency.heads": (
+        "GET",
+        lambda s: f"/transparency/rounds/{s.voting_round.id}/heads.json",
+        dict.fromkeys(ACTORS, 200),
+    ),
+    "transparency.latest_head": (
+        "GET",
+        lambda s: f"/transparency/rounds/{s.voting_round.id}/heads/latest.json",
+        dict.fromkeys(ACTORS, 404),
+    ),
+    "transparency.consistency": (
+        "GET",
+        lambda s: f"/transparency/rounds/{s.voting_round.id}/consistency.json?first=1&second=1",
+        dict.fromkeys(ACTORS, 404),
+    ),
+    "transparency.receipt_proof": (
+        "GET",
+        lambda s: f"/transparency/receipt.json?code={s.vote.receipt_code}",
+        dict.fromkeys(ACTORS, 404),
+    ),
+    "transparency.log_file": (
+        "GET",
+        lambda s: f"/transparency/rounds/{s.voting_round.id}/log.json",
+        hidden("secretariat"),
+    ),
+    "transparency.report_page": (
+        "GET",
+        lambda s: f"/transparency/rounds/{s.voting_round.id}/report",
+        hidden("secretariat"),
+    ),
+    "transparency.report_json": (
+        "GET",
+        lambda s: f"/transparency/rounds/{s.voting_round.id}/report.json",
+        hidden("secretariat"),
+    ),
+    # The results record of a published edition is public; of the open one, it is not.
+    "transparency.results_record[published]": (
+        "GET",
+        lambda s: f"/editions/{s.past_edition.year}/results/record.json",
+        dict.fromkeys(ACTORS, 200),
+    ),
+    "transparency.results_record[not published]": (
+        "GET",
+        lambda s: f"/editions/{s.edition.year}/results/record.json",
+        dict.fromkeys(ACTORS, 404),
+    ),
+    "transparency.results_record_signature": (
+        "GET",
+        lambda s: f"/editions/{s.past_edition.year}/results/record.sig.json",
+        dict.fromkeys(ACTORS, 200),
     ),
     # Last: the owner's withdrawal succeeds and changes the nomination.
     "nominations.withdraw": (

@@ -4,6 +4,7 @@ round, the champions, stage 2, the decisions and the published winners."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -180,7 +181,7 @@ VOTES = [5, 4, 3, 2, 1, 0]
 FEW_VOTES = [3, 2, 1, 0, 0]
 
 
-def test_a_full_edition_has_18_winners_and_72_champions(db, outbox):
+def test_a_full_edition_has_18_winners_and_72_champions(db, outbox, client, runner, tmp_path):
     start = now()
     secretariat = make_user(roles=(Role.SECRETARIAT,))
     edition = _edition(start)  # the edition's shortlist: five per category
@@ -287,3 +288,39 @@ def test_a_full_edition_has_18_winners_and_72_champions(db, outbox):
     assert outcomes[NominationStatus.WINNER] == 18
     assert outcomes[NominationStatus.CHAMPION] == 72
     assert outcomes[NominationStatus.NOMINATED] == 17  # sixth places, back to nominated
+
+    # The results record: recomputed from itself, it agrees; one altered score, it does not.
+    from prizes.transparency.services import extend_log
+
+    extend_log(voting_round, now=voting_round.closes_at)
+    db.commit()
+    record = client.get(f"/editions/{edition.year}/results/record.json")
+    seal = client.get(f"/editions/{edition.year}/results/record.sig.json").get_json()
+    assert record.status_code == 200
+    assert seal["sha256"].encode() in client.get(f"/editions/{edition.year}/results").data
+    bundle_file, seal_file = tmp_path / "record.json", tmp_path / "record.sig.json"
+    bundle_file.write_bytes(record.data)
+    seal_file.write_text(json.dumps(seal))
+    accepted = runner.invoke(
+        args=["verify-results", str(bundle_file), "--signature", str(seal_file)]
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert "signature: verified" in accepted.output
+    document = json.loads(record.data)
+    assert document["rounds"][0]["head"]["tree_size"] == 18 * sum(VOTES) - sum(VOTES) + sum(
+        FEW_VOTES
+    )
+    scores = document["stages"]["selection"]["scores"]["E1"]
+    first = next(iter(scores))
+    scores[first] -= 3  # one altered score
+    bundle_file.write_text(json.dumps(document))
+    rejected = runner.invoke(args=["verify-results", str(bundle_file)])
+    assert rejected.exit_code == 1
+    assert f"nomination {first}'s mean" in rejected.output
+    resigned = runner.invoke(
+        args=["verify-results", str(bundle_file), "--signature", str(seal_file)]
+    )
+    assert resigned.exit_code == 1 and "the record was changed" in resigned.output
+    bundle_file.write_text(record.data.decode()[:-30])  # truncated
+    truncated = runner.invoke(args=["verify-results", str(bundle_file)])
+    assert truncated.exit_code == 1 and "truncated or damaged" in truncated.output
