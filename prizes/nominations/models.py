@@ -157,6 +157,17 @@ class Nomination(Base):
         nominated list is announced; before that, and for the other statuses, private."""
         return self.status in PUBLIC_STATUSES and self.edition.nominated_list_is_public
 
+    @property
+    def public_status(self) -> NominationStatus:
+        """The status as pages outside the secretariat's show it: the vote's shortlist tells
+        the ranking, so it reads "Nominated" until the edition announces its champions."""
+        if (
+            self.status == NominationStatus.SHORTLISTED
+            and self.edition.champions_announced_at is None
+        ):
+            return NominationStatus.NOMINATED
+        return self.status
+
     def can_edit(self, user: User, moment: datetime) -> bool:
         """The nominator edits until the submission deadline, unless a decision was made."""
         return (

@@ -79,3 +79,23 @@ def test_experts_see_no_live_counts_of_an_open_round(client, db):
     db.commit()
     client.login(seeded.expert.email)
     assert _get(client, seeded, "results.json").status_code == 404
+
+
+def test_the_shortlist_reads_as_nominated_until_the_champions_are_announced(client, db):
+    """Being shortlisted tells a project's rank: public pages, and the nominator's own,
+    show it only once the edition announces its champions."""
+    seeded = seed_contest()
+    shortlisted = seeded.shortlisted
+    db.commit()
+    pages = (
+        f"/nominations/{shortlisted.id}",
+        f"/projects/{shortlisted.entry_id}",
+        f"/editions/{seeded.edition.year}/nominated?category={shortlisted.category_id}",
+    )
+    for page in pages:
+        html = client.get(page).get_data(as_text=True)
+        assert "status-shortlisted" not in html, page
+    assert "status-nominated" in client.get(pages[0]).get_data(as_text=True)
+    seeded.edition.champions_announced_at = now()
+    db.commit()
+    assert "status-shortlisted" in client.get(pages[0]).get_data(as_text=True)
