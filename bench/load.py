@@ -110,7 +110,7 @@ def open_round(edition_id: int, number: int, ballot: dict[int, list[int]]) -> in
     """A round open now with the whole ballot; a fresh one per run, so every run inserts."""
     moment, day = now(), timedelta(days=1)
     title = f"Bench round {number}"
-    voting_round = VotingRound(edition_id=edition_id, number=number, title=title)
+    voting_round = VotingRound(edition_id=edition_id, number=number, title=title, shortlist_size=5)
     voting_round.opens_at, voting_round.closes_at = moment - day, moment + 7 * day
     db.session.add(voting_round)
     db.session.flush()

@@ -14,7 +14,7 @@ from prizes.contest.models import Category, Edition
 from prizes.core.clock import now
 from prizes.core.vocabulary import ActionLine, StakeholderType
 from prizes.db import db
-from prizes.nominations.models import Nomination, NominationStatus
+from prizes.nominations.models import PUBLIC_STATUSES, Nomination, NominationStatus
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, StocktakingEntry
 from prizes.stocktaking.organisations import organisation_key
 from prizes.voting.models import BallotEntry, VotingRound
@@ -39,7 +39,9 @@ def make_user(
         email_verified_at=now() if verified else None,
     )
     if profile:
-        user.organisation_name = fake.company()
+        # A number keeps organisations apart after normalisation, as in make_entry: the
+        # rules compare a nominator's and a voter's organisation by its key.
+        user.organisation_name = f"{fake.company()} {fake.unique.random_int(1, 10**9)}"
         user.organisation_type = StakeholderType.CIVIL_SOCIETY
         user.country = fake.country_code()
     user.roles = [UserRole(role=role) for role in roles]
@@ -134,6 +136,10 @@ def make_nomination(
         **fields,
     )
     db.session.add(nomination)
+    if status in PUBLIC_STATUSES and edition.nominated_list_announced_at is None:
+        # A project is publicly nominated only once the edition's list is announced; a
+        # test that wants the time before sets the edition back (see tests/test_timeline.py).
+        edition.nominated_list_announced_at = edition.submission_opens_at
     db.session.flush()
     return nomination
 
@@ -169,7 +175,10 @@ def make_round(*, edition: Edition, nominations: list[Nomination] = ()) -> Votin
         title="Online voting",
         opens_at=now() - timedelta(days=1),
         closes_at=now() + timedelta(days=20),
+        shortlist_size=edition.shortlist_size or 5,
     )
+    if edition.nominated_list_announced_at is None:
+        edition.nominated_list_announced_at = edition.submission_opens_at
     db.session.add(voting_round)
     db.session.flush()
     for nomination in nominations:

@@ -339,6 +339,29 @@ OBJECT_ROUTES = {
         lambda s: f"/vote/rounds/{s.voting_round.id}/results.csv",
         {**hidden("secretariat")},
     ),
+    "editions.timeline_page": (
+        "GET",
+        lambda s: f"/admin/editions/{s.edition.id}/timeline",
+        allow("secretariat"),
+    ),
+    # The seeded edition is still open for submissions: the secretariat's step is refused
+    # (back to the timeline, which names what is missing) and nothing is written.
+    "editions.announce_nominated_list": (
+        "POST",
+        lambda s: f"/admin/editions/{s.edition.id}/nominated-list/announce",
+        allow("secretariat", ok=302),
+    ),
+    "editions.announce_champions": (
+        "POST",
+        lambda s: f"/admin/editions/{s.edition.id}/champions/announce",
+        allow("secretariat", ok=302),
+    ),
+    # Closing a round early asks for the reason: without one, the page again, unchanged.
+    "rounds.close_early": (
+        "POST",
+        lambda s: f"/admin/rounds/{s.voting_round.id}/close",
+        allow("secretariat", ok=422),
+    ),
     "rounds.flags": (
         "GET",
         lambda s: f"/admin/rounds/{s.voting_round.id}/flags",

@@ -1,15 +1,19 @@
-"""A whole edition through the services, in the order the contest runs: import, submit,
-stage 1, a public voting round, stage 2, the decision and the published results."""
+"""Whole editions through the services, in the order the contest runs and the timeline
+enforces: import, submission, review and the announced nominated list, a public voting
+round, the champions, stage 2, the decisions and the published winners."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from prizes.accounts.models import Role
 from prizes.contest.models import Edition
+from prizes.contest.timeline import TimelineRefused
 from prizes.core.clock import now
 from prizes.nominations import services as nominations
 from prizes.nominations.models import Nomination, NominationStatus
@@ -21,9 +25,34 @@ from prizes.stocktaking.models import StocktakingEntry
 from prizes.voting import queries as voting_queries
 from prizes.voting import rounds as voting_rounds
 from prizes.voting import services as voting
-from tests.factories import complete_fields, get_category, make_user
+from tests.factories import complete_fields, get_category, make_entry, make_user
 
 SAMPLES = Path(__file__).resolve().parent.parent / "docs" / "samples" / "entries.csv"
+
+
+def _edition(start, **rules) -> Edition:
+    edition = Edition(
+        year=2099,
+        title="WSIS Prizes 2099",
+        submission_opens_at=start - timedelta(days=1),
+        submission_closes_at=start + timedelta(days=10),
+        review_closes_at=start + timedelta(days=20),
+        selection_closes_at=start + timedelta(days=60),
+        **rules,
+    )
+    return edition
+
+
+def _submit(entry, edition, category, *, at):
+    """A stakeholder of its own organisation nominates ``entry``: one entity, one project."""
+    nominator = make_user(roles=(Role.STAKEHOLDER,))
+    nomination = nominations.start_nomination(
+        entry, edition=edition, category=category, by=nominator, now=at
+    )
+    fields = complete_fields(category, sdg_linkages={2: "Food security"})
+    nominations.update_nomination(nomination, fields, by=nominator, now=at)
+    nominations.submit_nomination(nomination, by=nominator, now=at)
+    return nomination
 
 
 def test_an_edition_from_import_to_published_results(db, outbox):
@@ -38,16 +67,7 @@ def test_an_edition_from_import_to_published_results(db, outbox):
     assert len(entries) >= 5
 
     # The edition, its rubric and an expert for e-agriculture (category 13, action line C7).
-    edition = Edition(
-        year=2099,
-        title="WSIS Prizes 2099",
-        submission_opens_at=start - timedelta(days=1),
-        submission_closes_at=start + timedelta(days=10),
-        review_closes_at=start + timedelta(days=20),
-        selection_closes_at=start + timedelta(days=60),
-        nominated_per_category=3,
-        shortlist_size=2,
-    )
+    edition = _edition(start, nominated_per_category=3, shortlist_size=2)
     db.add(edition)
     db.flush()
     db.add(RubricCriterion(edition_id=edition.id, position=1, name="Results and impact", weight=2))
@@ -59,20 +79,21 @@ def test_an_edition_from_import_to_published_results(db, outbox):
     # Submission: four stakeholders each nominate one C7 project into e-agriculture.
     c7_entries = [e for e in entries if "C7" in e.action_line_codes][:4]
     assert len(c7_entries) == 4
-    submitted = []
-    for entry in c7_entries:
-        nominator = make_user(roles=(Role.STAKEHOLDER,))
-        nomination = nominations.start_nomination(
-            entry, edition=edition, category=category, by=nominator, now=start
+    submitted = [_submit(e, edition, category, at=start) for e in c7_entries]
+
+    # Nothing moves on while the submissions are open.
+    with pytest.raises(TimelineRefused, match="Submissions are open until"):
+        nominations.announce_nominated_list(edition, by=secretariat, now=start, reason="x")
+    with pytest.raises(TimelineRefused, match="Announce the nominated list"):
+        voting_rounds.create_round(
+            edition,
+            title="Too early",
+            opens_at=start,
+            closes_at=start + timedelta(days=5),
+            requires_complete_ballot=False,
+            public_tally=False,
+            by=secretariat,
         )
-        nominations.update_nomination(
-            nomination,
-            complete_fields(category, sdg_linkages={2: "Food security"}),
-            by=nominator,
-            now=start,
-        )
-        nominations.submit_nomination(nomination, by=nominator, now=start)
-        submitted.append(nomination)
 
     # Stage 1: the expert scores; the top three make the nominated list.
     criteria = scoring.criteria_of(edition.id)
@@ -87,18 +108,23 @@ def test_an_edition_from_import_to_published_results(db, outbox):
     assert sorted(nominated) == sorted([submitted[0].id, submitted[2].id, submitted[3].id])
     assert submitted[1].status == NominationStatus.REJECTED
 
-    # The public vote: one round, the top two go to the expert group.
+    # The nominated list is announced once the review ends, for every category at once.
+    with pytest.raises(TimelineRefused, match="needs an override with a reason"):
+        nominations.announce_nominated_list(edition, by=secretariat, now=after_deadline)
     opens = edition.review_closes_at
+    assert nominations.announce_nominated_list(edition, by=secretariat, now=opens) == 3
+
+    # The public vote: one round; the edition's shortlist of two goes to the expert group.
     voting_round = voting_rounds.create_round(
         edition,
         title="Online voting",
         opens_at=opens,
         closes_at=opens + timedelta(days=30),
-        shortlist_size=2,
         requires_complete_ballot=False,
         public_tally=False,
         by=secretariat,
     )
+    assert voting_round.shortlist_size == 2
     for nomination, votes in ((submitted[2], 5), (submitted[3], 3), (submitted[0], 1)):
         for _ in range(votes):
             voting.cast_vote(
@@ -109,13 +135,16 @@ def test_an_edition_from_import_to_published_results(db, outbox):
                 now=opens + timedelta(days=1),
                 client=voting.ClientTraits(),
             )
+    with pytest.raises(TimelineRefused, match="advance round 1"):
+        decisions.announce_champions(edition, by=secretariat, now=opens + timedelta(days=2))
     shortlist = voting_rounds.advance_round(
         voting_round, by=secretariat, now=voting_round.closes_at
     )
     assert shortlist[category.id] == [submitted[2].id, submitted[3].id]
     assert voting_queries.tally(voting_round)[category.id][submitted[2].id] == 5
+    assert decisions.announce_champions(edition, by=secretariat, now=voting_round.closes_at) == 2
 
-    # Stage 2: the expert scores the shortlist; the proposal follows the scores.
+    # Stage 2: the expert scores the champions; the proposal follows the scores.
     shortlisted = [db.get(Nomination, nid) for nid in shortlist[category.id]]
     for nomination, value in zip(shortlisted, [6, 9], strict=True):
         answers = {c.id: scoring.CriterionScore(value) for c in criteria}
@@ -125,7 +154,7 @@ def test_an_edition_from_import_to_published_results(db, outbox):
     proposal = decisions.proposal(edition, category)
     assert [row.nomination.id for row in proposal] == [submitted[3].id, submitted[2].id]
 
-    # The decision and the publication.
+    # The decision and the publication, at the end of the selection.
     decisions.record_decision(
         edition,
         category,
@@ -136,9 +165,125 @@ def test_an_edition_from_import_to_published_results(db, outbox):
         by=secretariat,
         now=start,
     )
-    assert decisions.publish_results(edition, by=secretariat, now=start) == 2
+    ends = edition.selection_closes_at
+    assert decisions.publish_results(edition, by=secretariat, now=ends) == 2
     db.commit()
     assert db.get(Nomination, submitted[3].id).status == NominationStatus.WINNER
     assert db.get(Nomination, submitted[2].id).status == NominationStatus.CHAMPION
     results_mail = [m for m in outbox() if "the results" in m["Subject"]]
     assert len(results_mail) == 2
+
+
+# Valid votes of the six projects of a category: five distinct places, one without a vote.
+# In category 18 only three projects get votes: the two without any still make its top five.
+VOTES = [5, 4, 3, 2, 1, 0]
+FEW_VOTES = [3, 2, 1, 0, 0]
+
+
+def test_a_full_edition_has_18_winners_and_72_champions(db, outbox):
+    start = now()
+    secretariat = make_user(roles=(Role.SECRETARIAT,))
+    edition = _edition(start)  # the edition's shortlist: five per category
+    db.add(edition)
+    db.flush()
+    db.add(RubricCriterion(edition_id=edition.id, position=1, name="Impact", weight=1))
+    expert = make_user(roles=(Role.EXPERT,))
+    categories = [get_category(number) for number in range(1, 19)]
+    db.add_all(
+        ExpertAssignment(edition_id=edition.id, expert_id=expert.id, category_id=c.id)
+        for c in categories
+    )
+
+    # Submission: six projects per category (five in the last), each from its own entity.
+    per_category = {}
+    for category in categories:
+        count = len(FEW_VOTES) if category.number == 18 else len(VOTES)
+        per_category[category.id] = [
+            _submit(make_entry(action_lines=(category.action_line,)), edition, category, at=start)
+            for _ in range(count)
+        ]
+
+    # Review: the secretariat nominates every submission after the deadline.
+    reviewed = edition.submission_closes_at + timedelta(hours=1)
+    for batch in per_category.values():
+        for nomination in batch:
+            nominations.review_nomination(
+                nomination,
+                outcome=NominationStatus.NOMINATED,
+                reason=None,
+                by=secretariat,
+                now=reviewed,
+            )
+    opens = edition.review_closes_at
+    nominations.announce_nominated_list(edition, by=secretariat, now=opens)
+
+    # The vote: each voter votes in every category, for the project of its place.
+    voting_round = voting_rounds.create_round(
+        edition,
+        title="Online voting",
+        opens_at=opens,
+        closes_at=opens + timedelta(days=30),
+        requires_complete_ballot=False,
+        public_tally=False,
+        by=secretariat,
+    )
+    assert voting_round.shortlist_size == 5
+    voters = [make_user() for _ in range(sum(VOTES))]
+    for category in categories:
+        counts = FEW_VOTES if category.number == 18 else VOTES
+        choices = [i for i, votes in enumerate(counts) for _ in range(votes)]
+        for voter, index in zip(voters, choices, strict=False):
+            voting.cast_vote(
+                voting_round.id,
+                category=category.id,
+                nomination_id=per_category[category.id][index].id,
+                voter=voter,
+                now=opens + timedelta(days=1),
+                client=voting.ClientTraits(),
+            )
+    shortlist = voting_rounds.advance_round(
+        voting_round, by=secretariat, now=voting_round.closes_at
+    )
+    assert {len(ids) for ids in shortlist.values()} == {5}
+    last = per_category[categories[-1].id]
+    assert {last[3].id, last[4].id} <= set(shortlist[categories[-1].id])  # no votes, still in
+
+    # The champions are announced before the winners: 90, five per category.
+    assert decisions.announce_champions(edition, by=secretariat, now=voting_round.closes_at) == 90
+
+    # Stage 2: the expert scores each category's champions, the best first.
+    for category in categories:
+        champions = [db.get(Nomination, nid) for nid in shortlist[category.id]]
+        for place, nomination in enumerate(champions):
+            experts.declare_conflict(expert, nomination, has_conflict=False, reason=None, now=start)
+            answers = {
+                c.id: scoring.CriterionScore(10 - place) for c in scoring.criteria_of(edition.id)
+            }
+            scoring.save_scores(
+                expert, nomination, ReviewStage.SELECTION, answers, submit=True, now=start
+            )
+        decisions.record_decision(
+            edition,
+            category,
+            winner_ids=[champions[0].id],
+            rationale="Highest expert score",
+            deviation_reason=None,
+            override_reason=None,
+            by=secretariat,
+            now=voting_round.closes_at,
+        )
+    assert decisions.publish_results(edition, by=secretariat, now=edition.selection_closes_at) == 90
+    db.commit()
+
+    outcomes = Counter(
+        dict(
+            db.execute(
+                select(Nomination.status, func.count())
+                .where(Nomination.edition_id == edition.id)
+                .group_by(Nomination.status)
+            ).all()
+        )
+    )
+    assert outcomes[NominationStatus.WINNER] == 18
+    assert outcomes[NominationStatus.CHAMPION] == 72
+    assert outcomes[NominationStatus.NOMINATED] == 17  # sixth places, back to nominated

@@ -237,8 +237,13 @@ def decide(edition_id: int, category_id: int) -> ResponseReturnValue:
 @bp.route("/<int:edition_id>/publish", methods=["POST"])
 def publish(edition_id: int) -> ResponseReturnValue:
     edition = db.session.get(Edition, edition_id) or abort(404)
-    on_refusal_go_to(url_for("experts.index", edition=edition.id))
-    count = decisions.publish_results(edition, by=signed_in_user(), now=now())
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(422)
+    on_refusal_go_to(url_for("editions.timeline_page", edition_id=edition.id))
+    count = decisions.publish_results(
+        edition, by=signed_in_user(), now=now(), reason=form.reason.data
+    )
     flash(
         _(
             "The results are published (%(count)d winners and champions); nominators are told.",

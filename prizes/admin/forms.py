@@ -76,6 +76,27 @@ class ProofOfWorkForm(SiteForm):
     required = HiddenField(validators=[InputRequired(), AnyOf(["on", "off"])])
 
 
+class OverrideForm(SiteForm):
+    """A step of the timeline; the reason is asked when it is taken before its date (the
+    service says so), and kept with the override on the edition's timeline."""
+
+    reason = TextAreaField(
+        _l("Reason for acting before the date (an override, shown on the timeline)"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 2},
+    )
+
+
+class CloseRoundForm(SiteForm):
+    """Closing an open round before its time is always an override: the reason is required."""
+
+    reason = TextAreaField(
+        _l("Reason for closing the round early"),
+        validators=[InputRequired(), Length(max=2000)],
+        render_kw={"rows": 2},
+    )
+
+
 class EditionForm(SiteForm):
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2200)])
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
@@ -97,6 +118,15 @@ class EditionForm(SiteForm):
     )
     score_max = IntegerField(
         _l("Highest score"), default=10, validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
+    date_change_reason = TextAreaField(
+        _l("Reason for moving a date that has come"),
+        description=_l(
+            "Needed only to move a date already past, or to a moment already past: an "
+            "override, shown on the edition's timeline."
+        ),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 2},
     )
 
     def fields(self) -> EditionFields:

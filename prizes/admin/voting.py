@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from prizes.accounts.models import Role
 from prizes.accounts.permissions import roles_required, signed_in_user
-from prizes.admin.forms import ProofOfWorkForm, RoundSetupForm
+from prizes.admin.forms import CloseRoundForm, ProofOfWorkForm, RoundSetupForm
 from prizes.contest.models import Edition
 from prizes.core.clock import now
 from prizes.core.forms import form_page
@@ -51,7 +51,6 @@ def create(edition_id: int) -> ResponseReturnValue:
         title=form.title.data,
         opens_at=form.moment(form.opens_at),
         closes_at=form.moment(form.closes_at),
-        shortlist_size=form.shortlist_size.data,
         requires_complete_ballot=form.requires_complete_ballot.data,
         public_tally=form.public_tally.data,
         by=signed_in_user(),
@@ -68,7 +67,10 @@ def detail(round_id: int) -> ResponseReturnValue:
 
 
 def _detail_page(
-    voting_round: VotingRound, form: InvalidateForm, status: int = 200
+    voting_round: VotingRound,
+    form: InvalidateForm,
+    status: int = 200,
+    close_form: CloseRoundForm | None = None,
 ) -> ResponseReturnValue:
     sections, nominations = results_of(voting_round)
     page = render_template(
@@ -79,6 +81,7 @@ def _detail_page(
         nominations=nominations,
         invalidate_form=form,
         proof_of_work_form=ProofOfWorkForm(),
+        close_form=close_form or CloseRoundForm(),
         is_open=voting_round.is_open(now()),
         has_closed=now() >= voting_round.closes_at,
     )
@@ -116,6 +119,19 @@ def proof_of_work(round_id: int) -> ResponseReturnValue:
         flash(_("Every vote in this round now asks a proof of work."), "success")
     else:
         flash(_("Votes in this round no longer ask a proof of work."), "success")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/close", methods=["POST"])
+def close_early(round_id: int) -> ResponseReturnValue:
+    """End an open round before its time: an override, with its reason, on the timeline."""
+    voting_round = queries.get_round(round_id) or abort(404)
+    form = CloseRoundForm()
+    if not form.validate_on_submit():
+        return _detail_page(voting_round, InvalidateForm(), 422, close_form=form)
+    on_refusal_go_to(url_for("rounds.detail", round_id=round_id))
+    rounds.close_round_early(voting_round, by=signed_in_user(), now=now(), reason=form.reason.data)
+    flash(_("The round is closed; it can now be advanced."), "success")
     return redirect(url_for("rounds.detail", round_id=round_id))
 
 

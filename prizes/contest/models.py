@@ -2,8 +2,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Float, Integer, SmallInteger, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from prizes.core.clock import now
@@ -46,6 +57,11 @@ class Edition(Base):
         CheckConstraint("review_closes_at <= selection_closes_at", name="selection_order"),
         CheckConstraint("shortlist_size BETWEEN 1 AND 20", name="shortlist_size_range"),
         CheckConstraint("score_min < score_max", name="score_scale"),
+        # The champions are announced from a vote on the announced nominated list.
+        CheckConstraint(
+            "champions_announced_at IS NULL OR nominated_list_announced_at IS NOT NULL",
+            name="champions_after_nominated_list",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +72,11 @@ class Edition(Base):
     review_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     selection_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The nominated list is announced once, for every category at the same moment; until
+    # then being nominated is known to the nominator and the reviewers only.
+    nominated_list_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The shortlist of the last round announced as the champions, before the winners.
+    champions_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Rules that differ between editions (the real contest changed each of these once).
     shortlist_size: Mapped[int] = mapped_column(SmallInteger, default=5)
     # Stage 1 makes the nominated list from the experts' scores: the top N of a category,
@@ -80,12 +101,35 @@ class Edition(Base):
             return Phase.SUBMISSION
         if voting_open:
             return Phase.VOTING
-        if moment < self.review_closes_at:
-            return Phase.REVIEW
+        if moment < self.review_closes_at or self.nominated_list_announced_at is None:
+            return Phase.REVIEW  # the review lasts until its list is announced
         return Phase.SELECTION
 
     def accepts_submissions(self, moment: datetime) -> bool:
         return self.submission_opens_at <= moment < self.submission_closes_at
 
+    @property
+    def nominated_list_is_public(self) -> bool:
+        return self.nominated_list_announced_at is not None
+
     def __repr__(self) -> str:
         return f"<Edition {self.year}>"
+
+
+class TimelineOverride(Base):
+    """The secretariat acted before a step's date, or moved a date that had come: the step,
+    the date it was due, the reason given, by whom and when. Shown on the edition's
+    timeline; the database refuses one without a reason."""
+
+    __tablename__ = "timeline_overrides"
+    __table_args__ = (CheckConstraint("length(trim(reason)) > 0", name="reason_given"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
+    step: Mapped[str] = mapped_column(String(40))
+    # The date the step was due (acting early), or the date before it moved.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    reason: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from prizes.accounts.models import User
+from prizes.contest import timeline
 from prizes.contest.fields import EditionFields
 from prizes.contest.models import Edition
 from prizes.core import audit
@@ -61,7 +62,26 @@ def create_edition(fields: EditionFields, *, by: User, now: datetime) -> Edition
     return edition
 
 
-def update_edition(edition: Edition, fields: EditionFields, *, by: User) -> None:
+_DATES = {
+    "submission_opens_at": _l("the opening of submissions"),
+    "submission_closes_at": _l("the submission deadline"),
+    "review_closes_at": _l("the end of the review"),
+    "selection_closes_at": _l("the end of the selection"),
+}
+
+
+def update_edition(
+    edition: Edition,
+    fields: EditionFields,
+    *,
+    by: User,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Save the edition's settings. Planning dates still ahead is free; moving a date that
+    has come, or to a moment already past, is an override: it needs a reason and shows on
+    the timeline. Submissions never reopen once the nominated list is announced. Side
+    effects: audit, one override per moved date."""
     if edition.results_published_at is not None:
         raise EditionRefused(
             str(_l("The results of this edition are published; it can no longer change."))
@@ -71,6 +91,48 @@ def update_edition(edition: Edition, fields: EditionFields, *, by: User) -> None
     )
     if clash:
         raise EditionRefused(str(_l("There is already an edition for %(year)d.", year=fields.year)))
+    wanted = {
+        "submission_opens_at": geneva_deadline(fields.submission_opens),
+        "submission_closes_at": geneva_deadline(fields.submission_closes),
+        "review_closes_at": geneva_deadline(fields.review_closes),
+        "selection_closes_at": geneva_deadline(fields.selection_closes),
+    }
+    moved = {
+        name: (getattr(edition, name), new)
+        for name, new in wanted.items()
+        if getattr(edition, name) is not None and getattr(edition, name) != new
+    }
+    past = [name for name, (old, new) in moved.items() if min(old, new) <= now]
+    missing = []
+    if (
+        edition.nominated_list_announced_at is not None
+        and "submission_closes_at" in moved
+        and wanted["submission_closes_at"] > now
+    ):
+        missing.append(str(_l("The nominated list is announced: submissions cannot open again.")))
+    if past and not (reason or "").strip():
+        missing.append(
+            str(
+                _l(
+                    "Moving %(dates)s changes what has already happened: give the reason "
+                    "for the override.",
+                    dates=", ".join(str(_DATES[name]) for name in past),
+                )
+            )
+        )
+    timeline.refuse_if(missing)
     _apply(edition, fields)
     db.session.flush()
+    for name in past:
+        old, new = moved[name]
+        timeline.record_override(
+            edition,
+            step=timeline.Step.MOVE_DATE,
+            due=old,
+            reason=reason or "",
+            by=by,
+            now=now,
+            date=name,
+            moved_to=new.isoformat(),
+        )
     audit.record(db.session, "edition.updated", actor=by, target=edition)

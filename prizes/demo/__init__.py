@@ -52,6 +52,7 @@ def make_voting_edition(moment: datetime) -> Edition:
         submission_closes_at=geneva_deadline((moment - timedelta(days=45)).date()),
         review_closes_at=geneva_deadline((moment - timedelta(days=15)).date()),
         selection_closes_at=geneva_deadline((moment + timedelta(days=40)).date()),
+        nominated_list_announced_at=geneva_deadline((moment - timedelta(days=15)).date()),
     )
 
 
@@ -102,6 +103,7 @@ def seed(entry_count: int, *, rng_seed: int | None = None) -> dict[str, str]:
         title="Online voting",
         opens_at=moment - timedelta(days=7),
         closes_at=geneva_deadline((moment + timedelta(days=21)).date()),
+        shortlist_size=voting.shortlist_size,
     )
     db.session.add(voting_round)
     past_end, half = len(entries) // 5, len(entries) * 7 // 10
@@ -149,6 +151,8 @@ def _finished_edition(
         submission_closes_at=geneva_deadline((moment - 420 * day).date()),
         review_closes_at=geneva_deadline((moment - 390 * day).date()),
         selection_closes_at=geneva_deadline((moment - 330 * day).date()),
+        nominated_list_announced_at=geneva_deadline((moment - 390 * day).date()),
+        champions_announced_at=moment - 350 * day,
         results_published_at=moment - 320 * day,
     )
     db.session.add(edition)
@@ -160,6 +164,7 @@ def _finished_edition(
         opens_at=moment - 385 * day,
         closes_at=moment - 355 * day,
         finalised_at=moment - 354 * day,
+        shortlist_size=edition.shortlist_size,
     )
     db.session.add(final_round)
     shortlist = _nominate(

@@ -95,6 +95,17 @@ class Nomination(Base):
             sqlite_where=text(_HOLDS_PLACE),
             postgresql_where=text(_HOLDS_PLACE),
         ),
+        # "Each entity may submit one project per category": the submitting entity is the
+        # nominator's organisation. NULL (a nomination made before the rule) is never equal.
+        Index(
+            "uq_nominations_one_per_submitter",
+            "edition_id",
+            "category_id",
+            "submitter_key",
+            unique=True,
+            sqlite_where=text(_HOLDS_PLACE),
+            postgresql_where=text(_HOLDS_PLACE),
+        ),
         CheckConstraint(
             "status NOT IN ('rejected', 'returned') OR status_reason IS NOT NULL",
             name="reason_when_rejected_or_returned",
@@ -109,6 +120,9 @@ class Nomination(Base):
     nominator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     # The entry's organisation, normalised, copied at submission: the unique index reads it.
     organisation_key: Mapped[str] = mapped_column(String(300))
+    # The submitting entity: the nominator's organisation key (or the nominator alone when
+    # the profile names none), copied when the nomination is started and submitted.
+    submitter_key: Mapped[str | None] = mapped_column(String(300))
     short_description: Mapped[str] = mapped_column(Text, default="")
     impact: Mapped[str] = mapped_column(Text, default="")
     partnerships: Mapped[str] = mapped_column(Text, default="")
@@ -137,8 +151,9 @@ class Nomination(Base):
 
     @property
     def is_public(self) -> bool:
-        """Nominated and later statuses are on the public lists; the rest is private."""
-        return self.status in PUBLIC_STATUSES
+        """Nominated and later statuses are on the public lists once the edition's
+        nominated list is announced; before that, and for the other statuses, private."""
+        return self.status in PUBLIC_STATUSES and self.edition.nominated_list_is_public
 
     def can_edit(self, user: User, moment: datetime) -> bool:
         """The nominator edits until the submission deadline, unless a decision was made."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from prizes.contest.models import Category, Edition
@@ -21,6 +21,8 @@ def _nominations_matching(edition: Edition, filters: EntryFilters, statuses: Any
         .join(Nomination.entry)
         .where(Nomination.edition_id == edition.id, Nomination.status.in_(statuses))
     )
+    if not edition.nominated_list_is_public:
+        query = query.where(false())  # nothing is public before the announcement
     query, rank = filter_entries(query, filters, category_by_action_line=False)
     if filters.category is not None:
         query = query.where(Nomination.category_id == filters.category.id)
@@ -74,7 +76,11 @@ def list_nominations_of_entry(entry_id: int) -> list[Nomination]:
         db.session.scalars(
             select(Nomination)
             .join(Nomination.edition)
-            .where(Nomination.entry_id == entry_id, Nomination.status.in_(PUBLIC_STATUSES))
+            .where(
+                Nomination.entry_id == entry_id,
+                Nomination.status.in_(PUBLIC_STATUSES),
+                Edition.nominated_list_announced_at.is_not(None),
+            )
             .options(joinedload(Nomination.edition), joinedload(Nomination.category))
             .order_by(Edition.year.desc())
         )

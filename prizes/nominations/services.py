@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from prizes.accounts.models import Role, User
 from prizes.accounts.permissions import acts_as
+from prizes.contest import timeline
 from prizes.contest.models import Category, Edition
 from prizes.core import audit, mail
 from prizes.core.cache import bump_after_commit
@@ -47,6 +48,14 @@ class AlreadyNominated(DomainError):
 class OrganisationAlreadyNominated(DomainError):
     status_code = 409
     message = _l("This organisation already has a nomination in this category for this edition.")
+
+
+class SubmitterAlreadyNominated(DomainError):
+    status_code = 409
+    message = _l(
+        "Your organisation has already submitted a project in this category for this edition: "
+        "each entity may submit one project per category."
+    )
 
 
 class NotEligible(DomainError):
@@ -109,6 +118,7 @@ def start_nomination(
         entry=entry,
         nominator_id=by.id,
         organisation_key=entry.organisation_key,
+        submitter_key=submitter_key(by),
         created_at=now,
     )
     db.session.add(nomination)
@@ -140,6 +150,8 @@ def update_nomination(
     ]
     if nomination.status == NominationStatus.SUBMITTED:
         nomination.organisation_key = nomination.entry.organisation_key
+        nomination.submitter_key = submitter_key(by)
+        _require_submitter_place(nomination)
         _flush_place(nomination)  # before the rule checks' queries flush it unguarded
         _require_rules(nomination)
     bump_after_commit(db.session, "catalogue")
@@ -157,6 +169,8 @@ def submit_nomination(nomination: Nomination, *, by: User, now: datetime) -> Non
     """Submit for review. Side effects: status and time, an audit event."""
     _check_editable(nomination, by, now)
     _require_rules(nomination)
+    nomination.submitter_key = submitter_key(by)
+    _require_submitter_place(nomination)
     nomination.status = NominationStatus.SUBMITTED
     nomination.status_reason = None
     nomination.submitted_at = now
@@ -189,13 +203,39 @@ def _require_rules(nomination: Nomination) -> None:
         raise Incomplete(failures)
 
 
+def submitter_key(user: User) -> str:
+    """The submitting entity of a nomination: the nominator's organisation, compared by its
+    normalised key; a nominator whose profile names no organisation is an entity alone."""
+    return user.organisation_key or f"user:{user.id}"
+
+
+def _require_submitter_place(nomination: Nomination) -> None:
+    """One project per category per submitting entity, said clearly before the flush (the
+    unique index still settles a race)."""
+    with db.session.no_autoflush:
+        category_id = nomination.category.id if nomination.category else nomination.category_id
+        holder = db.session.scalar(
+            select(Nomination.id).where(
+                Nomination.edition_id == nomination.edition_id,
+                Nomination.category_id == category_id,
+                Nomination.submitter_key == nomination.submitter_key,
+                Nomination.status.in_(rules.HOLDING_PLACE),
+                Nomination.id != nomination.id,
+            )
+        )
+    if holder is not None:
+        raise SubmitterAlreadyNominated()
+
+
 def _flush_place(nomination: Nomination) -> None:
-    """Flush; the database's unique indexes settle a race for the entry's or the
-    organisation's place."""
+    """Flush; the database's unique indexes settle a race for the entry's, the
+    organisation's or the submitting entity's place."""
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as error:
+        if "submitter" in str(error.orig):
+            raise SubmitterAlreadyNominated() from error
         if "one_per_entry" in str(error.orig) or "entry_id" in str(error.orig):
             raise AlreadyNominated() from error
         raise OrganisationAlreadyNominated() from error
@@ -261,6 +301,10 @@ def review_nomination(
         raise NotAllowed()
     if outcome not in REVIEW_OUTCOMES:
         raise DomainError(str(_l("Unknown decision.")))
+    if nomination.edition.nominated_list_announced_at is not None:
+        raise NotEditable(
+            str(_l("The nominated list of this edition is announced: its review is closed."))
+        )
     if nomination.status != NominationStatus.SUBMITTED:
         raise NotEditable(str(_l("Only submitted nominations are reviewed.")))
     reason = (reason or "").strip() or None
@@ -285,3 +329,84 @@ def review_nomination(
         reason=reason,
         url=external_url("nominations.detail", nomination_id=nomination.id),
     )
+
+
+# --- the announcement of the nominated list -----------------------------------------------
+
+
+def nominated_list_blockers(
+    edition: Edition, *, now: datetime, reason: str | None = None
+) -> list[str]:
+    """What the announcement of the nominated list still needs, in the contest's words:
+    submissions closed, every submission decided, a project nominated, and the end of the
+    review (or a reason to announce early). Empty when it may be announced."""
+    if edition.nominated_list_announced_at is not None:
+        return [str(_l("The nominated list of this edition is already announced."))]
+    missing = []
+    if now < edition.submission_closes_at:
+        missing.append(
+            str(
+                _l(
+                    "Submissions are open until %(deadline)s.",
+                    deadline=timeline.when(edition.submission_closes_at),
+                )
+            )
+        )
+    counts = dict(
+        db.session.execute(
+            select(Nomination.status, func.count())
+            .where(
+                Nomination.edition_id == edition.id,
+                Nomination.status.in_((NominationStatus.SUBMITTED, NominationStatus.NOMINATED)),
+            )
+            .group_by(Nomination.status)
+        ).all()
+    )
+    waiting = counts.get(NominationStatus.SUBMITTED, 0)
+    if waiting:
+        missing.append(
+            str(
+                _l(
+                    "%(count)d submitted nominations still wait for the review's decision.",
+                    count=waiting,
+                )
+            )
+        )
+    if not counts.get(NominationStatus.NOMINATED):
+        missing.append(str(_l("No project is nominated yet.")))
+    missing += timeline.early_needs_reason(
+        due=edition.review_closes_at,
+        now=now,
+        reason=reason,
+        what=str(_l("The announcement of the nominated list")),
+    )
+    return missing
+
+
+def announce_nominated_list(
+    edition: Edition, *, by: User, now: datetime, reason: str | None = None
+) -> int:
+    """Make the nominated list public, for every category at once; returns how many
+    projects it holds. Before the end of the review only with a reason (an override).
+    Side effects: the edition's announcement time, an override when early, an audit event,
+    the public catalogue's cache."""
+    timeline.refuse_if(nominated_list_blockers(edition, now=now, reason=reason))
+    timeline.override_if_early(
+        edition,
+        step=timeline.Step.ANNOUNCE_NOMINATED_LIST,
+        due=edition.review_closes_at,
+        now=now,
+        reason=reason,
+        by=by,
+    )
+    edition.nominated_list_announced_at = now
+    count = db.session.scalar(
+        select(func.count()).where(
+            Nomination.edition_id == edition.id,
+            Nomination.status == NominationStatus.NOMINATED,
+        )
+    )
+    db.session.flush()
+    bump_after_commit(db.session, "catalogue")
+    audit.record(db.session, "nominated_list.announced", actor=by, target=edition, count=count)
+    return int(count or 0)

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from prizes.accounts.models import User
+from prizes.contest import timeline
 from prizes.contest.models import Category, Edition
 from prizes.core import audit, mail
+from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError
 from prizes.core.urls import external_url
 from prizes.db import db
@@ -220,6 +222,7 @@ def record_decision(
     category, replacing an earlier unpublished decision. Side effects: decision rows, audit."""
     if edition.results_published_at is not None:
         raise DecisionsLocked()
+    timeline.refuse_if(voting_blockers(edition))
     rationale = rationale.strip()
     deviation_reason = (deviation_reason or "").strip() or None
     override_reason = (override_reason or "").strip() or None
@@ -291,25 +294,65 @@ def decisions_of(edition: Edition) -> dict[int, list[Decision]]:
     return grouped
 
 
-def publish_results(edition: Edition, *, by: User, now: datetime) -> int:
-    """Publish every category's decision at once, mark the winners and champions, and mail
-    the nominators. Refused twice, and while a shortlisted category has no decision."""
+def publish_blockers(edition: Edition, *, now: datetime, reason: str | None = None) -> list[str]:
+    """What publishing the winners still needs: the champions announced, a decision in
+    every category that has champions, and the end of the selection (or a reason)."""
     if edition.results_published_at is not None:
-        raise DecisionsLocked(str(_l("The results of this edition are already published.")))
-    shortlisted = set(
+        return [str(_l("The results of this edition are already published."))]
+    missing = []
+    if edition.champions_announced_at is None:
+        missing.append(str(_l("Announce the champions before the winners.")))
+    with_shortlist = set(
         db.session.scalars(
             select(Nomination.category_id).where(
                 Nomination.edition_id == edition.id,
-                Nomination.status == NominationStatus.SHORTLISTED,
+                Nomination.status.in_((NominationStatus.SHORTLISTED, NominationStatus.CHAMPION)),
             )
         )
     )
-    decided = decisions_of(edition)
-    undecided = sorted(shortlisted - set(decided))
+    decided = set(
+        db.session.scalars(select(Decision.category_id).where(Decision.edition_id == edition.id))
+    )
+    undecided = with_shortlist - decided
     if undecided or not decided:
-        raise DecisionRefused(
-            str(_l("Every category with a shortlist needs its decision before publication."))
+        numbers = sorted(
+            db.session.scalars(select(Category.number).where(Category.id.in_(undecided)))
         )
+        missing.append(
+            str(
+                _l(
+                    "Every category with champions needs its decision before publication; "
+                    "undecided: %(categories)s.",
+                    categories=", ".join(str(n) for n in numbers) or "-",
+                )
+            )
+        )
+    missing += timeline.early_needs_reason(
+        due=edition.selection_closes_at,
+        now=now,
+        reason=reason,
+        what=str(_l("The publication of the winners")),
+    )
+    return missing
+
+
+def publish_results(edition: Edition, *, by: User, now: datetime, reason: str | None = None) -> int:
+    """Publish every category's decision at once, mark the winners (the other champions
+    stay champions), and mail the nominators. Refused, naming what is missing, twice,
+    before the champions are announced, while a category with champions has no decision,
+    and before the end of the selection unless a reason is given (an override)."""
+    if edition.results_published_at is not None:
+        raise DecisionsLocked(str(_l("The results of this edition are already published.")))
+    timeline.refuse_if(publish_blockers(edition, now=now, reason=reason))
+    timeline.override_if_early(
+        edition,
+        step=timeline.Step.PUBLISH_RESULTS,
+        due=edition.selection_closes_at,
+        now=now,
+        reason=reason,
+        by=by,
+    )
+    decided = decisions_of(edition)
     for category_decisions in decided.values():
         for decision in category_decisions:
             decision.published_at = now
@@ -329,5 +372,111 @@ def publish_results(edition: Edition, *, by: User, now: datetime) -> int:
                 url=external_url("results.edition", year=edition.year),
             )
     edition.results_published_at = now
+    bump_after_commit(db.session, "catalogue")
     audit.record(db.session, "results.published", actor=by, target=edition)
     return sum(len(d) for d in decided.values())
+
+
+# --- the timeline after the vote ---------------------------------------------------------
+
+
+def voting_blockers(edition: Edition) -> list[str]:
+    """What the selection needs from the vote: at least one round, every round advanced."""
+    rounds = list(
+        db.session.scalars(select(VotingRound).where(VotingRound.edition_id == edition.id))
+    )
+    if not rounds:
+        return [str(_l("No voting round has been held in this edition."))]
+    open_rounds = sorted(r.number for r in rounds if r.finalised_at is None)
+    if open_rounds:
+        return [
+            str(
+                _l(
+                    "The public vote is not over: advance round %(numbers)s first.",
+                    numbers=", ".join(str(n) for n in open_rounds),
+                )
+            )
+        ]
+    return []
+
+
+def champions_blockers(edition: Edition) -> list[str]:
+    """What announcing the champions needs: the vote over, with a shortlist, once."""
+    if edition.champions_announced_at is not None:
+        return [str(_l("The champions of this edition are already announced."))]
+    missing = voting_blockers(edition)
+    if not missing and not _shortlisted_ids(edition):
+        missing.append(str(_l("The last round shortlisted no project.")))
+    return missing
+
+
+def _shortlisted_ids(edition: Edition) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Nomination.id).where(
+                Nomination.edition_id == edition.id,
+                Nomination.status == NominationStatus.SHORTLISTED,
+            )
+        )
+    )
+
+
+def champions_of(edition: Edition) -> dict[int, list[Nomination]]:
+    """The announced champions by category id, with their entries (one query)."""
+    grouped: dict[int, list[Nomination]] = defaultdict(list)
+    for nomination in db.session.scalars(
+        select(Nomination)
+        .where(
+            Nomination.edition_id == edition.id,
+            Nomination.status.in_((NominationStatus.CHAMPION, NominationStatus.WINNER)),
+        )
+        .options(joinedload(Nomination.entry))
+        .order_by(Nomination.category_id, Nomination.id)
+    ):
+        grouped[nomination.category_id].append(nomination)
+    return grouped
+
+
+def announce_champions(edition: Edition, *, by: User, now: datetime) -> int:
+    """Announce the shortlist of the last round (the top of each category by valid votes)
+    as the edition's champions, before the winners are chosen among them. Returns how many.
+    Side effects: their status, the edition's announcement time, a mail to each nominator,
+    an audit event, the public catalogue's cache."""
+    timeline.refuse_if(champions_blockers(edition))
+    champions = list(
+        db.session.scalars(
+            select(Nomination)
+            .where(
+                Nomination.edition_id == edition.id,
+                Nomination.status == NominationStatus.SHORTLISTED,
+            )
+            .options(
+                joinedload(Nomination.entry),
+                joinedload(Nomination.nominator),
+                joinedload(Nomination.category),
+            )
+        )
+    )
+    ids = [n.id for n in champions]
+    for nomination in champions:
+        mail.queue(
+            db.session,
+            to=nomination.nominator.email,
+            subject=str(_l("WSIS Prizes %(year)d: your project is a champion", year=edition.year)),
+            template="champion_announced",
+            nomination=nomination,
+            year=edition.year,
+            url=external_url("results.edition", year=edition.year),
+        )
+    db.session.execute(
+        update(Nomination)
+        .where(Nomination.id.in_(ids))
+        .values(status=NominationStatus.CHAMPION)
+        .execution_options(synchronize_session=False)
+    )
+    edition.champions_announced_at = now
+    db.session.flush()
+    db.session.expire_all()  # the bulk update bypassed the nominations already loaded
+    bump_after_commit(db.session, "catalogue")
+    audit.record(db.session, "champions.announced", actor=by, target=edition, count=len(ids))
+    return len(ids)

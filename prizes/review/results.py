@@ -11,7 +11,7 @@ from prizes.contest.queries import list_categories
 from prizes.core.exports import csv_response
 from prizes.db import db
 from prizes.nominations.queries import get_edition_by_year
-from prizes.review.decisions import decisions_of
+from prizes.review.decisions import champions_of, decisions_of
 from prizes.review.models import DecisionOutcome
 
 bp = Blueprint("results", __name__)
@@ -57,6 +57,15 @@ def archive() -> ResponseReturnValue:
 
 @bp.route("/editions/<int:year>/results")
 def edition(year: int) -> ResponseReturnValue:
+    """The winners and champions once published; between the two announcements, the
+    champions alone (the winners are chosen among them)."""
+    announced = get_edition_by_year(year)
+    if announced is not None and announced.results_published_at is None:
+        if announced.champions_announced_at is None:
+            abort(404)
+        champions = champions_of(announced)
+        sections = [(c, champions[c.id]) for c in list_categories() if c.id in champions]
+        return render_template("results/champions.html", edition=announced, sections=sections)
     published = _published(year)
     decided = decisions_of(published)
     sections = [

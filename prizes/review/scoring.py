@@ -33,7 +33,8 @@ from prizes.review.services import (
 # The nomination statuses each stage scores.
 STAGE_STATUSES = {
     ReviewStage.NOMINATION: (NominationStatus.SUBMITTED,),
-    ReviewStage.SELECTION: (NominationStatus.SHORTLISTED,),
+    # The shortlist is scored before and after its announcement as the champions.
+    ReviewStage.SELECTION: (NominationStatus.SHORTLISTED, NominationStatus.CHAMPION),
 }
 
 
@@ -64,6 +65,8 @@ def check_may_score(expert: User, nomination: Nomination, stage: ReviewStage) ->
         raise Recused()
     if nomination.status not in STAGE_STATUSES[stage]:
         raise WrongStage()
+    if nomination.edition.results_published_at is not None:
+        raise ScoresLocked()
 
 
 def save_scores(

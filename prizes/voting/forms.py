@@ -59,11 +59,6 @@ class RoundForm(SiteForm):
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     opens_at = DateTimeLocalField(_l("Opens (Geneva time)"), validators=[InputRequired()])
     closes_at = DateTimeLocalField(_l("Closes (Geneva time)"), validators=[InputRequired()])
-    shortlist_size = IntegerField(
-        _l("How many per category go through"),
-        default=5,
-        validators=[InputRequired(), NumberRange(min=1, max=50)],
-    )
     requires_complete_ballot = BooleanField(
         _l("Count a ballot only when every category is voted"),
         description=_l("Off by default: the forced full ballot pushed people to vote at random."),

@@ -38,8 +38,9 @@ class VotingRound(Base):
     title: Mapped[str] = mapped_column(String(200))
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # How many per category go on to the next round or to the expert shortlist.
-    shortlist_size: Mapped[int] = mapped_column(SmallInteger, default=5)
+    # How many per category go on to the next round or to the expert shortlist: the
+    # edition's "shortlist per category", copied when the round is set up and advanced.
+    shortlist_size: Mapped[int] = mapped_column(SmallInteger)
     # Count a ballot only when every category is voted (the 2013 rule; off by default).
     requires_complete_ballot: Mapped[bool] = mapped_column(Boolean, default=False)
     public_tally: Mapped[bool] = mapped_column(Boolean, default=False)

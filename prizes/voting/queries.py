@@ -222,7 +222,8 @@ def rank(counts: dict[int, int], nomination_ids: list[int], shortlist_size: int)
     Standard competition ranking ("1224"): equal votes share a rank, and the next rank
     skips. Every nomination ranked within the shortlist size goes through, so all those
     tied at the cut-off are shortlisted together and none is dropped by chance or by the
-    order of entry. Zero votes never reach a shortlist. Rows tied on votes are listed by
+    order of entry. Projects without a vote count too: when fewer than K have votes, they
+    share the next rank and go through together. Rows tied on votes are listed by
     nomination id, a stable order that decides nothing.
     """
     total = sum(counts.values())
@@ -238,7 +239,7 @@ def rank(counts: dict[int, int], nomination_ids: list[int], shortlist_size: int)
                 votes=votes,
                 share=votes / total if total else 0.0,
                 rank=place,
-                shortlisted=place <= shortlist_size and votes > 0,
+                shortlisted=place <= shortlist_size,
             )
         )
     return rows

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from prizes.accounts.models import User
+from prizes.contest import timeline
 from prizes.contest.models import Edition
 from prizes.core import audit
 from prizes.core.cache import bump_after_commit
@@ -58,37 +59,76 @@ def invalidate_votes(votes: Sequence[Vote], *, by: User, reason: str, now: datet
     return len(ids)
 
 
+def round_blockers(edition: Edition, *, opens_at: datetime, closes_at: datetime) -> list[str]:
+    """What opening a round with these times still needs: the nominated list announced, the
+    round before advanced, the voting inside the edition's dates, the champions not yet
+    announced. Empty when the round may be set up."""
+    if edition.champions_announced_at is not None or edition.results_published_at is not None:
+        return [str(_l("The champions of this edition are announced: its voting is over."))]
+    missing = []
+    announced = edition.nominated_list_announced_at
+    if announced is None:
+        missing.append(str(_l("Announce the nominated list before opening a voting round.")))
+    elif opens_at < announced:
+        missing.append(
+            str(
+                _l(
+                    "A round opens after the nominated list is announced (%(announced)s).",
+                    announced=timeline.when(announced),
+                )
+            )
+        )
+    if closes_at > edition.selection_closes_at:
+        missing.append(
+            str(
+                _l(
+                    "A round closes before the end of the selection (%(end)s); move that "
+                    "date first.",
+                    end=timeline.when(edition.selection_closes_at),
+                )
+            )
+        )
+    previous = _last_round(edition)
+    if previous is not None and previous.finalised_at is None:
+        missing.append(str(_l("Advance the previous round before opening another.")))
+    return missing
+
+
+def _last_round(edition: Edition) -> VotingRound | None:
+    return db.session.scalar(
+        select(VotingRound)
+        .where(VotingRound.edition_id == edition.id)
+        .order_by(VotingRound.number.desc())
+        .limit(1)
+    )
+
+
 def create_round(
     edition: Edition,
     *,
     title: str,
     opens_at: datetime,
     closes_at: datetime,
-    shortlist_size: int,
     requires_complete_ballot: bool,
     public_tally: bool,
     by: User,
     requires_proof_of_work: bool = False,
 ) -> VotingRound:
     """A new round and its ballot: round 1 takes every nominated project of the edition; a
-    later round takes the shortlist of the round before, which must be final."""
+    later round takes the shortlist of the round before, which must be final. The round
+    shortlists the edition's "shortlist per category". Refused, naming what is missing,
+    before the nominated list is announced or outside the edition's dates."""
     if closes_at <= opens_at:
         raise RoundNotReady(str(_l("The round must close after it opens.")))
-    previous = db.session.scalar(
-        select(VotingRound)
-        .where(VotingRound.edition_id == edition.id)
-        .order_by(VotingRound.number.desc())
-        .limit(1)
-    )
-    if previous is not None and previous.finalised_at is None:
-        raise RoundNotReady(str(_l("Advance the previous round before opening another.")))
+    timeline.refuse_if(round_blockers(edition, opens_at=opens_at, closes_at=closes_at))
+    previous = _last_round(edition)
     voting_round = VotingRound(
         edition_id=edition.id,
         number=(previous.number + 1) if previous else 1,
         title=title.strip(),
         opens_at=opens_at,
         closes_at=closes_at,
-        shortlist_size=shortlist_size,
+        shortlist_size=edition.shortlist_size,
         requires_complete_ballot=requires_complete_ballot,
         public_tally=public_tally,
         requires_proof_of_work=requires_proof_of_work,
@@ -114,6 +154,55 @@ def create_round(
     return voting_round
 
 
+def close_round_early(
+    voting_round: VotingRound, *, by: User, now: datetime, reason: str | None
+) -> None:
+    """End an open round now, before its closing time: an override, so only with a reason.
+    The round can then be advanced. Side effects: the round's closing time, an override on
+    the edition's timeline, an audit event, the tally's cache."""
+    missing = []
+    if voting_round.finalised_at is not None:
+        missing.append(str(_l("This round was already advanced.")))
+    elif now >= voting_round.closes_at:
+        missing.append(str(_l("This round has already closed.")))
+    elif now <= voting_round.opens_at:
+        missing.append(
+            str(
+                _l(
+                    "This round opens on %(opens)s; it cannot close before it opens.",
+                    opens=timeline.when(voting_round.opens_at),
+                )
+            )
+        )
+    elif not (reason or "").strip():
+        missing.append(
+            str(
+                _l(
+                    "The round closes on %(closes)s; closing it early needs a reason.",
+                    closes=timeline.when(voting_round.closes_at),
+                )
+            )
+        )
+    timeline.refuse_if(missing)
+    due = voting_round.closes_at
+    timeline.record_override(
+        voting_round.edition,
+        step=timeline.Step.CLOSE_ROUND,
+        due=due,
+        reason=reason or "",
+        by=by,
+        now=now,
+        round_id=voting_round.id,
+        round_number=voting_round.number,
+    )
+    voting_round.closes_at = now
+    db.session.flush()
+    bump_after_commit(db.session, "catalogue", f"tally:{voting_round.id}")
+    audit.record(
+        db.session, "round.closed_early", actor=by, target=voting_round, due=due.isoformat()
+    )
+
+
 def set_proof_of_work(voting_round: VotingRound, *, required: bool, by: User) -> None:
     """Ask (or stop asking) a proof of work with every vote of the round, from the next vote
     on. Side effects: the round's setting, an audit event when it changes."""
@@ -127,15 +216,26 @@ def set_proof_of_work(voting_round: VotingRound, *, required: bool, by: User) ->
 
 
 def advance_round(voting_round: VotingRound, *, by: User, now: datetime) -> dict[int, list[int]]:
-    """Close the round for good and shortlist the top K of each category by valid votes
-    (ties at the cut-off all go through: see queries.rank). The shortlisted projects go to
-    the next round or, after the last one, to the expert group. Returns the shortlist ids
-    per category. Side effects: nomination statuses, the round's finalised time, an audit
-    event."""
+    """Close the round for good and shortlist the top K of each category by valid votes,
+    K being the edition's "shortlist per category" (ties at the cut-off all go through,
+    and projects without votes count when fewer than K have any: see queries.rank). The
+    shortlisted projects go to the next round or, after the last one, to the expert group.
+    Returns the shortlist ids per category. Side effects: nomination statuses, the round's
+    finalised time and shortlist size, an audit event."""
     if voting_round.finalised_at is not None:
         raise RoundNotReady(str(_l("This round was already advanced.")))
     if now < voting_round.closes_at:
-        raise RoundNotReady(str(_l("The round is still open; advance it after it closes.")))
+        raise RoundNotReady(
+            str(
+                _l(
+                    "The round is open until %(closes)s; advance it after it closes, or "
+                    "close it early with a reason.",
+                    closes=timeline.when(voting_round.closes_at),
+                )
+            )
+        )
+    # Every round shortlists the edition's number, as it stands when the round ends.
+    voting_round.shortlist_size = voting_round.edition.shortlist_size
     ranking = queries.ranking(voting_round)
     shortlist = {
         category_id: [row.nomination_id for row in rows if row.shortlisted]

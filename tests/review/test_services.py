@@ -4,11 +4,13 @@ decisions and publication, on hand-worked numbers."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from prizes.accounts.models import Role
+from prizes.contest.timeline import TimelineRefused
 from prizes.core.audit import AuditEvent
 from prizes.core.clock import now
 from prizes.core.errors import NotAllowed
@@ -18,7 +20,14 @@ from prizes.nominations.models import NominationStatus
 from prizes.review import aggregation, decisions, scoring, services
 from prizes.review.models import ExpertAssignment, ReviewStage, RubricCriterion, ScoreStatus
 from prizes.review.scoring import CriterionScore
-from tests.factories import get_category, make_edition, make_entry, make_nomination, make_user
+from tests.factories import (
+    get_category,
+    make_edition,
+    make_entry,
+    make_nomination,
+    make_round,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -233,7 +242,17 @@ def _shortlist_with_scores(edition, values):
     ]
     for nomination, value in zip(shortlist, values, strict=True):
         _score(expert, nomination, [value, value])
+    _vote_over(edition, shortlist)
     return expert, shortlist
+
+
+def _vote_over(edition, shortlist):
+    """The public vote of the edition, advanced: the selection may decide (the timeline)."""
+    voting_round = make_round(edition=edition, nominations=shortlist)
+    voting_round.opens_at, voting_round.closes_at = now() - timedelta(days=9), now()
+    voting_round.finalised_at = now()
+    db.session.flush()
+    return voting_round
 
 
 def test_the_decision_follows_the_proposal_or_says_why(db, edition):
@@ -273,21 +292,7 @@ def test_the_tie_rule_uses_the_public_vote_then_shares_the_rank(db, edition):
     assert [r.rank for r in rows] == [1, 1]  # equal scores, no votes: shared
     from prizes.voting.models import Vote, VotingRound
 
-    voting_round = VotingRound(
-        edition_id=edition.id,
-        number=1,
-        title="R",
-        opens_at=now(),
-        closes_at=now(),
-        finalised_at=now(),
-    )
-    db.add(voting_round)
-    db.flush()
-    from prizes.voting.models import BallotEntry
-
-    for n in shortlist:
-        db.add(BallotEntry(round_id=voting_round.id, nomination_id=n.id, category_id=n.category_id))
-    db.flush()
+    voting_round = db.scalar(select(VotingRound).where(VotingRound.edition_id == edition.id))
     for index in range(3):
         db.add(
             Vote(
@@ -333,8 +338,9 @@ def test_deciding_early_needs_a_reason(db, edition):
 def test_publication_marks_outcomes_mails_nominators_and_locks(db, edition, outbox):
     admin = make_user(roles=(Role.SECRETARIAT,))
     _, shortlist = _shortlist_with_scores(edition, [9, 5])
-    with pytest.raises(decisions.DecisionRefused):
-        decisions.publish_results(edition, by=admin, now=now())  # undecided category
+    decisions.announce_champions(edition, by=admin, now=now())
+    with pytest.raises(TimelineRefused, match="undecided: 4"):
+        decisions.publish_results(edition, by=admin, now=now(), reason="Early")
     decisions.record_decision(
         edition,
         get_category(4),
@@ -345,7 +351,9 @@ def test_publication_marks_outcomes_mails_nominators_and_locks(db, edition, outb
         by=admin,
         now=now(),
     )
-    assert decisions.publish_results(edition, by=admin, now=now()) == 2
+    with pytest.raises(TimelineRefused, match="override with a reason"):
+        decisions.publish_results(edition, by=admin, now=now())  # before the selection ends
+    assert decisions.publish_results(edition, by=admin, now=now(), reason="Forum moved") == 2
     db.commit()
     assert [n.status for n in shortlist] == [NominationStatus.WINNER, NominationStatus.CHAMPION]
     assert len(outbox()) == 2

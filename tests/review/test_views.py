@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -13,7 +14,14 @@ from prizes.core.vocabulary import ActionLine
 from prizes.nominations.models import NominationStatus
 from prizes.review.models import ExpertAssignment, RubricCriterion, Score, ScoreStatus
 from tests.conftest import PASSWORD
-from tests.factories import get_category, make_edition, make_entry, make_nomination, make_user
+from tests.factories import (
+    get_category,
+    make_edition,
+    make_entry,
+    make_nomination,
+    make_round,
+    make_user,
+)
 
 
 def _setup(db, status=NominationStatus.SHORTLISTED):
@@ -30,6 +38,10 @@ def _setup(db, status=NominationStatus.SHORTLISTED):
         status=status,
         entry=make_entry(action_lines=(ActionLine.C7,)),
     )
+    if status == NominationStatus.SHORTLISTED:  # the public vote that made the shortlist
+        voting_round = make_round(edition=edition, nominations=[nomination, other_category])
+        voting_round.opens_at, voting_round.closes_at = now() - timedelta(days=9), now()
+        voting_round.finalised_at = now()
     db.commit()
     return edition, expert, nomination, other_category
 
@@ -133,7 +145,19 @@ def test_the_secretariat_decides_and_publishes_and_the_public_sees_it(client, db
             },
         )
         assert done.status_code == 302, done.get_data(as_text=True)
-    assert client.post_form(f"/admin/experts/{edition.id}/publish").status_code == 302
+    refused = client.post_form(f"/admin/experts/{edition.id}/publish", {"reason": "Early"})
+    assert "Announce the champions before the winners" in client.get(refused.location).get_data(
+        as_text=True
+    )
+    champions = client.post_form(f"/admin/editions/{edition.id}/champions/announce")
+    assert champions.status_code == 302
+    assert other.entry.title in client.get(f"/editions/{edition.year}/results").get_data(
+        as_text=True
+    )
+    published = client.post_form(f"/admin/experts/{edition.id}/publish", {"reason": "Forum"})
+    assert published.status_code == 302 and "/results" in published.location
+    timeline = client.get(f"/admin/editions/{edition.id}/timeline").get_data(as_text=True)
+    assert "The champions were announced on" in timeline and "Forum" in timeline
     db.refresh(nomination)
     assert nomination.status == NominationStatus.WINNER
     client.post_form("/logout")
@@ -143,7 +167,9 @@ def test_the_secretariat_decides_and_publishes_and_the_public_sees_it(client, db
     assert {r["outcome"] for r in data["results"]} == {"winner"}
     assert client.get(f"/editions/{edition.year}/results.csv").status_code == 200
     assert str(edition.year) in client.get("/results").get_data(as_text=True)
-    assert len(outbox()) == 2
+    subjects = [m["Subject"] for m in outbox()]
+    assert len([s for s in subjects if "is a champion" in s]) == 2  # told when announced
+    assert len([s for s in subjects if "the results" in s]) == 2
 
 
 def test_publishing_twice_is_refused(client, db, login_as):

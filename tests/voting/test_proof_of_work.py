@@ -3,10 +3,13 @@ one check the vote POST calls (prizes.core.proof_of_work.require_solution)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from prizes.core.audit import AuditEvent
+from prizes.core.clock import in_geneva, now
 from prizes.core.errors import DomainError
 from prizes.core.proof_of_work import require_solution
 from prizes.voting.models import Vote, VotingRound
@@ -19,11 +22,13 @@ def test_a_round_is_set_up_with_or_without_the_proof_of_work(client, db, login_a
         edition = make_edition()
         make_nomination(edition=edition)
         db.commit()
+        # Inside the edition's dates: after the nominated list, before the selection ends.
+        opens = in_geneva(now() + timedelta(days=1))
+        closes = in_geneva(edition.selection_closes_at - timedelta(days=1))
         form = {
             "title": "Online voting",
-            "opens_at": "2090-01-01T09:00",
-            "closes_at": "2090-02-01T23:00",
-            "shortlist_size": "5",
+            "opens_at": f"{opens:%Y-%m-%dT%H:%M}",
+            "closes_at": f"{closes:%Y-%m-%dT%H:%M}",
         }
         if checked:
             form["requires_proof_of_work"] = "y"

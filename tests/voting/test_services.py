@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from prizes.accounts.models import Role
 from prizes.accounts.sessions import SessionAccount
+from prizes.contest.timeline import TimelineRefused
 from prizes.core.audit import AuditEvent
 from prizes.core.clock import now
 from prizes.db import db as database
@@ -171,8 +172,11 @@ def test_a_complete_ballot_rule_counts_only_full_ballots(db, contest):
         ([10, 8, 8, 8, 5], 3, [1, 2, 2, 2, 5], [True, True, True, True, False]),
         ([10, 8, 8, 8, 5, 5, 1], 5, [1, 2, 2, 2, 5, 5, 7], [True] * 6 + [False]),
         ([10, 9, 8, 7, 6, 5], 5, [1, 2, 3, 4, 5, 6], [True] * 5 + [False]),
-        ([3, 0, 0], 5, [1, 2, 2], [True, False, False]),
-        ([0, 0], 5, [1, 1], [False, False]),
+        # Projects without a vote count too when fewer than K have votes (issue 13).
+        ([3, 0, 0], 5, [1, 2, 2], [True, True, True]),
+        ([0, 0], 5, [1, 1], [True, True]),
+        ([5, 4, 3, 2, 0, 0], 5, [1, 2, 3, 4, 5, 5], [True] * 6),
+        ([5, 4, 3, 2, 1, 0, 0], 5, [1, 2, 3, 4, 5, 6, 6], [True] * 5 + [False] * 2),
     ],
 )
 def test_the_tie_rule_at_the_cut_off(votes, size, ranks, shortlisted):
@@ -185,7 +189,7 @@ def test_the_tie_rule_at_the_cut_off(votes, size, ranks, shortlisted):
 
 def test_advancing_shortlists_the_top_k_and_opens_the_next_round_on_them(db, contest):
     admin = make_user(roles=(Role.SECRETARIAT,))
-    contest.voting_round.shortlist_size = 2
+    contest.edition.shortlist_size = 2  # the edition's setting is the one every round uses
     for votes, index in ((3, 0), (2, 1), (1, 2)):
         for _ in range(votes):
             _vote(contest, 4, index, make_user())
@@ -204,27 +208,28 @@ def test_advancing_shortlists_the_top_k_and_opens_the_next_round_on_them(db, con
         title="Final round",
         opens_at=after,
         closes_at=after + timedelta(days=7),
-        shortlist_size=1,
         requires_complete_ballot=False,
         public_tally=False,
         by=admin,
     )
     on_ballot = db.scalars(
-        select(BallotEntry.nomination_id).where(BallotEntry.round_id == second.id)
+        select(BallotEntry.nomination_id).where(
+            BallotEntry.round_id == second.id,
+            BallotEntry.category_id == contest.category_id(4),
+        )
     ).all()
     assert sorted(on_ballot) == sorted(shortlist[contest.category_id(4)])
-    assert second.number == 2
+    assert second.number == 2 and second.shortlist_size == 2
 
 
 def test_a_new_round_needs_the_previous_one_advanced(db, contest):
     admin = make_user(roles=(Role.SECRETARIAT,))
-    with pytest.raises(rounds.RoundNotReady):
+    with pytest.raises(TimelineRefused, match="Advance the previous round"):
         rounds.create_round(
             contest.edition,
             title="Too early",
             opens_at=now(),
             closes_at=now() + timedelta(days=1),
-            shortlist_size=5,
             requires_complete_ballot=False,
             public_tally=False,
             by=admin,
