@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_api(app)
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
@@ -115,6 +116,12 @@ def register_errorhandlers(app: Flask) -> None:
 
     errors.init_app(app)
     unit_of_work.init_app(app)
+
+
+def register_api(app: Flask) -> None:
+    from prizes import api
+
+    api.init_app(app)  # after the site's error handlers, which it wraps for /api/v1/
 
 
 def register_template_helpers(app: Flask) -> None:
