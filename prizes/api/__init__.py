@@ -12,6 +12,7 @@ sends the ETag back in ``If-None-Match`` gets a 304. Errors have one shape,
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Api as SmorestApi
 from werkzeug.exceptions import HTTPException
 
+log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 # Answers are public and the same for everyone; a minute of caching by browsers and proxies
 # is short enough for the phases of a contest that move on a date.
@@ -101,6 +103,7 @@ def _wrap(site_handler: Callable[[Any], Any] | None, api_handler: Callable[[Any]
 def _unexpected(error: Exception) -> Response:
     from prizes.db import db
 
+    log.exception("unhandled error in the API", exc_info=error)
     db.session.rollback()
     return error_response(500, "internal_error", str(_MESSAGES[500]))
 

@@ -357,8 +357,9 @@ def archive() -> Response:
 
 
 @bp.route("/docs")
-@bp.doc(hide=True)
-def docs() -> Any:
+@bp.response(200, {"type": "string"}, content_type="text/html", description="This reference.")
+def docs() -> Response:
     """The OpenAPI document as a page of this site: no script, nothing from elsewhere."""
     api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
-    return render_template("api/docs.html", spec=api.spec.to_dict())
+    page = render_template("api/docs.html", spec=api.spec.to_dict())
+    return current_app.response_class(page, mimetype="text/html")
