@@ -17,7 +17,13 @@ from prizes.db import db
 from prizes.nominations.models import Nomination
 from prizes.nominations.rules import HOLDING_PLACE
 from prizes.stocktaking.fields import EntryFields
-from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
+from prizes.stocktaking.models import (
+    EntryActionLine,
+    EntryCountry,
+    EntrySdg,
+    EntryStatus,
+    StocktakingEntry,
+)
 from prizes.stocktaking.organisations import organisation_key
 
 
@@ -89,6 +95,11 @@ def fill_entry(entry: StocktakingEntry, fields: EntryFields, *, now: datetime) -
     entry.action_lines = [
         kept_lines.get(line) or EntryActionLine(action_line=line)
         for line in sorted(set(fields.action_lines))
+    ]
+    kept_countries = {link.country: link for link in entry.other_countries}
+    others = sorted({code.upper() for code in fields.other_countries} - {entry.country})
+    entry.other_countries = [
+        kept_countries.get(code) or EntryCountry(country=code) for code in others
     ]
     kept_sdgs = {link.sdg: link for link in entry.sdgs}
     entry.sdgs = [kept_sdgs.get(sdg) or EntrySdg(sdg=sdg) for sdg in sorted(set(fields.sdgs))]
