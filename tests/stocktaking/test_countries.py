@@ -33,7 +33,10 @@ def test_international_and_multi_country_entries_are_imported_and_found(db, tmp_
     uganda = search_entries(EntryFilters(country="ug"), page=1).items
     assert [e.title for e in uganda] == ["An East African corridor"]
     international = search_entries(EntryFilters(country="XX"), page=1).items
-    assert {e.title for e in international} == {"A worldwide standard", "Another international body"}
+    assert {e.title for e in international} == {
+        "A worldwide standard",
+        "Another international body",
+    }
 
 
 def test_the_api_lists_every_country_of_an_entry(client, db, tmp_path):
