@@ -92,6 +92,7 @@ NOT_PAGES = {
     "review.accept_invitation",
     "results.edition",
     "results.export",
+    "exports.edition_tables",  # tests/test_edition_exports.py
     "experts.index",
     "experts.invite",
     "experts.assign",

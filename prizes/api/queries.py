@@ -14,6 +14,7 @@ from prizes.core.clock import now
 from prizes.db import db
 from prizes.stocktaking.models import EntryStatus, StocktakingEntry
 from prizes.stocktaking.queries import EntryFilters, Sort, filter_entries, order_entries
+from prizes.stocktaking.search import terms
 
 
 class BadCursor(ValueError):
@@ -33,6 +34,17 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadCursor
     return data
+
+
+def check_cursor(filters: EntryFilters, cursor: str | None) -> None:
+    """Refuse (BadCursor) a cursor that is not one of ours for this sort, before anything
+    is read or cached."""
+    if cursor:
+        relevant = filters.sort == Sort.RELEVANCE and terms(filters.text)
+        sort = filters.sort if relevant or filters.sort != Sort.RELEVANCE else Sort.NEWEST
+        state = decode_cursor(cursor)
+        if state.get("s") != sort.value:
+            raise BadCursor
 
 
 def _after(sort: Sort, key: list[Any]) -> Any:

@@ -14,7 +14,7 @@ from webargs.flaskparser import FlaskParser
 
 from prizes.api import present
 from prizes.api import schemas as s
-from prizes.api.queries import BadCursor, entry_page, moment
+from prizes.api.queries import BadCursor, check_cursor, entry_page, moment
 from prizes.contest.models import Category, Edition
 from prizes.contest.queries import list_categories
 from prizes.core import cache
@@ -182,6 +182,7 @@ def entries(args: dict[str, Any]) -> Response:
         return {"entries": [present.entry(e) for e in page], "next_cursor": next_cursor}
 
     try:
+        check_cursor(filters, args.get("cursor"))
         data = cache.cached("catalogue", f"api.entries:{key}", compute)
     except BadCursor:
         return _bad("cursor: not a cursor of this query; start again without it.")
