@@ -144,6 +144,7 @@ def register_commands(app: Flask) -> None:
     from prizes.cli import init_worker_cli
     from prizes.core.proof_of_work import init_cli as init_proof_of_work_cli
     from prizes.demo import init_app as init_demo_cli
+    from prizes.exports.cli import init_app as init_exports_cli
     from prizes.stocktaking.cli import init_app as init_stocktaking_cli
     from prizes.voting.cli import init_app as init_voting_cli
 
@@ -154,3 +155,4 @@ def register_commands(app: Flask) -> None:
     init_stocktaking_cli(app)
     init_voting_cli(app)
     init_proof_of_work_cli(app)
+    init_exports_cli(app)

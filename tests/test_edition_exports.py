@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
+import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from prizes import create_app, jobs
+from prizes.cli import upgrade_database
+from prizes.contest.models import Edition
 from prizes.core.audit import AuditEvent
+from prizes.db import db as database
+from prizes.exports import archive
 from tests.api.contest import build_contest, move_to
+from tests.conftest import separate_database
 
 
 def test_the_secretariat_downloads_every_table_as_csv_and_xlsx(client, db, login_as):
@@ -43,3 +52,61 @@ def test_nobody_else_downloads_the_tables(client, db, login_as):
     assert client.get(url).status_code == 302
     login_as("expert")
     assert client.get(url).status_code == 403
+
+
+@pytest.fixture
+def empty_app(tmp_path):
+    """A second app on a database of its own, migrated and empty of any edition."""
+    with separate_database(tmp_path, "edition_import") as url:
+        other = create_app(
+            {
+                "TESTING": True,
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+                "SECRET_KEY": "test-only-secret-key",
+                "DATABASE_URL": url,
+                "MAIL_URL": None,
+                "JOBS_IMMEDIATE": True,
+            }
+        )
+        with other.app_context():
+            upgrade_database()
+        try:
+            yield other
+        finally:
+            with other.app_context():
+                database.engine.dispose()
+
+
+def test_the_whole_edition_goes_out_as_json_and_back_in_unchanged(
+    app, client, db, login_as, empty_app, tmp_path
+):
+    contest = build_contest(year=2047)
+    move_to(contest, "announced")
+    db.commit()
+    login_as("secretariat")
+    answer = client.get(f"/admin/exports/editions/{contest.edition.id}/edition.json")
+    assert answer.status_code == 200
+    document = answer.get_json()
+    assert "@" not in json.dumps(document) and "f" * 64 not in json.dumps(document)
+    assert len(document["nominations"]) == 5 and len(document["votes"]) == 1
+    path = tmp_path / "edition.json"
+    path.write_text(json.dumps(document))
+    with empty_app.app_context():  # what `flask import-edition` does, on the empty database
+        archive.load_edition(json.loads(path.read_text()))
+        database.session.commit()
+        imported = database.session.scalar(select(Edition).where(Edition.year == 2047))
+        assert archive.dump_edition(imported) == document
+    results = empty_app.test_client().get("/api/v1/editions/2047/results").get_json()
+    assert results["status"] == "published"
+    assert [c["winners"][0]["nomination_id"] for c in results["categories"]] == [contest.winner.id]
+    # Into a database that has the edition, the command refuses and changes nothing.
+    refused = app.test_cli_runner().invoke(args=["import-edition", str(path)])
+    assert refused.exit_code == 1 and "already here" in refused.output
+    jobs.init_app(app)  # the second app rebound the queue
+
+
+def test_another_document_is_refused(runner, tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps({"format": "something else"}))
+    result = runner.invoke(args=["import-edition", str(path)])
+    assert result.exit_code == 1 and "not an edition export" in result.output

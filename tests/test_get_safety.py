@@ -21,6 +21,7 @@ AUDITED_READS = {
     # Who downloaded an export of votes or nominations is itself kept in the audit trail.
     "exports.download": {"audit_events"},
     "exports.edition_tables": {"audit_events"},
+    "exports.edition_archive": {"audit_events"},
 }
 
 

@@ -93,6 +93,7 @@ NOT_PAGES = {
     "results.edition",
     "results.export",
     "exports.edition_tables",  # tests/test_edition_exports.py
+    "exports.edition_archive",  # tests/test_edition_exports.py
     "experts.index",
     "experts.invite",
     "experts.assign",

@@ -7,6 +7,7 @@ Asking only records the export and queues the job; the worker writes the file (s
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from flask import (
@@ -30,8 +31,8 @@ from prizes.contest.models import Edition
 from prizes.core import audit
 from prizes.core.clock import now
 from prizes.db import db
+from prizes.exports import archive, queries, services
 from prizes.exports import edition as edition_exports
-from prizes.exports import queries, services
 from prizes.exports.models import ExportKind
 from prizes.jobs import run_export
 from prizes.nominations.queries import list_editions
@@ -115,6 +116,29 @@ def download(export_id: int) -> ResponseReturnValue:
         download_name=export.download_name,
         max_age=0,
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/editions/<int:edition_id>/edition.json")
+def edition_archive(edition_id: int) -> ResponseReturnValue:
+    """The whole edition as one JSON document that ``flask import-edition`` reads back."""
+    edition = db.session.get(Edition, edition_id) or abort(404)
+    audit.record(
+        db.session,
+        "export.edition_downloaded",
+        actor=signed_in_user(),
+        target=edition,
+        table="archive",
+        format="json",
+    )
+    db.session.commit()
+    response = current_app.response_class(
+        json.dumps(archive.dump_edition(edition), ensure_ascii=False),
+        mimetype="application/json",
+    )
+    filename = f"wsis-edition-{edition.year}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
