@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from prizes.admin.editions import bp as editions_bp
     from prizes.admin.experts import bp as experts_bp
     from prizes.admin.exports import bp as exports_bp
+    from prizes.admin.imports import bp as imports_bp
     from prizes.admin.views import bp as admin_bp
     from prizes.admin.voting import bp as rounds_bp
     from prizes.contest.views import bp as contest_bp
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
         experts_bp,
         editions_bp,
         exports_bp,
+        imports_bp,
     ):
         app.register_blueprint(blueprint)
     replica.init_app(app)  # after the blueprints: it wraps some of their views

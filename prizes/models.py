@@ -14,7 +14,8 @@ from prizes.review.models import (
     RubricCriterion,
     Score,
 )
-from prizes.stocktaking.models import EntryActionLine, EntrySdg, StocktakingEntry
+from prizes.stocktaking.models import EntryActionLine, EntryCountry, EntrySdg, StocktakingEntry
+from prizes.stocktaking.uploads import ImportRun
 from prizes.voting.models import BallotEntry, SuspicionFlag, Vote, VotingRound
 
 __all__ = [
@@ -25,10 +26,12 @@ __all__ = [
     "Decision",
     "Edition",
     "EntryActionLine",
+    "EntryCountry",
     "EntrySdg",
     "ExpertAssignment",
     "ExpertInvitation",
     "Export",
+    "ImportRun",
     "LoginEvent",
     "Nomination",
     "NominationSdgLink",

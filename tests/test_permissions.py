@@ -58,6 +58,7 @@ ROUTES = {
     "admin.mail_domains": ("/admin/mail-domains", only("secretariat")),
     # The public API: the same answer whoever asks (signing in changes nothing); its
     # routes about one object are walked with real ids in tests/api/test_privacy.py.
+    "imports.index": ("/admin/imports/", only("secretariat")),
     "api.index": ("/api/v1/", PUBLIC),
     "api.editions": ("/api/v1/editions", PUBLIC),
     "api.vocabulary": ("/api/v1/vocabulary", PUBLIC),
@@ -94,6 +95,10 @@ NOT_PAGES = {
     "results.export",
     "exports.edition_tables",  # tests/test_edition_exports.py
     "exports.edition_archive",  # tests/test_edition_exports.py
+    "imports.upload",  # the import runs: tests/stocktaking/test_uploads.py
+    "imports.detail",
+    "imports.status",
+    "imports.start",
     "experts.index",
     "experts.invite",
     "experts.assign",
