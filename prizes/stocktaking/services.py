@@ -61,6 +61,7 @@ def create_entry(fields: EntryFields, *, by: User, now: datetime) -> Stocktaking
     fill_entry(entry, fields, now=now)
     db.session.add(entry)
     db.session.flush()
+    bump_after_commit(db.session, "catalogue")  # the cached pages of entries (the API's)
     audit.record(db.session, "entry.created", actor=by, target=entry)
     return entry
 
