@@ -111,3 +111,17 @@ def test_the_openapi_document_is_3_1_and_the_page_is_ours(client, db):
     assert "/api/v1/entries" in document["paths"]
     page = client.get("/api/v1/docs").get_data(as_text=True)
     assert "/api/v1/entries" in page and "<script" not in page and "https://" not in page
+
+
+def test_a_page_of_entries_costs_the_same_few_queries_at_any_size(client, db, count_queries):
+    """The page, then one batch per link table (action lines, SDGs, countries): no query
+    per entry."""
+    counts = []
+    for size in (5, 50):
+        for _ in range(size):
+            make_entry()
+        db.commit()
+        with count_queries() as statements:
+            assert client.get(f"/api/v1/entries?limit={size}").status_code == 200
+        counts.append(sum(s.lstrip().upper().startswith("SELECT") for s in statements))
+    assert counts == [4, 4]
