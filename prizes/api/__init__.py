@@ -12,16 +12,14 @@ sends the ETag back in ``If-None-Match`` gets a 304. Errors have one shape,
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Api as SmorestApi
 from werkzeug.exceptions import HTTPException
 
-log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 # Answers are public and the same for everyone; a minute of caching by browsers and proxies
 # is short enough for the phases of a contest that move on a date.
@@ -33,6 +31,7 @@ _MESSAGES = {
     405: _l("The API is read-only: only GET is answered."),
     429: _l("Too many requests; please wait before asking again."),
     500: _l("Something went wrong on our side."),
+    503: _l("The service is unavailable for a moment; please try again shortly."),
 }
 
 
@@ -91,21 +90,31 @@ def _validation_message(messages: Any) -> str | None:
     return " ".join(parts) or None
 
 
-def _wrap(site_handler: Callable[[Any], Any] | None, api_handler: Callable[[Any], Any]) -> Any:
+def _wrap(site_handler: Callable[[Any], Any], api_handler: Callable[[Any], Any]) -> Any:
     def handler(error: Any) -> Any:
-        if is_api_request() or site_handler is None:
-            return api_handler(error)
-        return site_handler(error)
+        return api_handler(error) if is_api_request() else site_handler(error)
 
     return handler
 
 
-def _unexpected(error: Exception) -> Response:
-    from prizes.db import db
+def _in_api_format(site_handler: Callable[[Any], Any]) -> Any:
+    """The site's own handler (it logs, rolls back and knows an outage from a bug), its
+    answer turned into the API's error format on an API path."""
 
-    log.exception("unhandled error in the API", exc_info=error)
-    db.session.rollback()
-    return error_response(500, "internal_error", str(_MESSAGES[500]))
+    def handler(error: Any) -> Any:
+        answer = site_handler(error)
+        if not is_api_request():
+            return answer
+        site = current_app.make_response(answer)
+        status = site.status_code
+        code = "unavailable" if status == 503 else "internal_error"
+        message = str(_MESSAGES.get(status, _MESSAGES[500]))
+        response = error_response(status, code, message)
+        if "Retry-After" in site.headers:
+            response.headers["Retry-After"] = site.headers["Retry-After"]
+        return response
+
+    return handler
 
 
 def _finish(response: Response) -> Response:
@@ -163,9 +172,10 @@ def init_app(app: Flask) -> None:
         if name not in _limited:
             limiter.limit(setting("LIMIT_API"))(app.blueprints[name])
             _limited.append(name)
-    specs = app.error_handler_spec.setdefault(None, {})
-    site_http = specs.get(None, {}).get(HTTPException)
-    site_any = specs.get(None, {}).get(Exception)
-    app.register_error_handler(HTTPException, _wrap(site_http, _http_error))
-    app.register_error_handler(Exception, _wrap(site_any, _unexpected))
+    site_handlers = dict(app.error_handler_spec.get(None, {}).get(None, {}))
+    for error_class, site_handler in site_handlers.items():
+        if isinstance(error_class, type) and issubclass(error_class, HTTPException):
+            app.register_error_handler(error_class, _wrap(site_handler, _http_error))
+        else:
+            app.register_error_handler(error_class, _in_api_format(site_handler))
     app.after_request(_finish)

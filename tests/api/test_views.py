@@ -125,3 +125,18 @@ def test_a_page_of_entries_costs_the_same_few_queries_at_any_size(client, db, co
             assert client.get(f"/api/v1/entries?limit={size}").status_code == 200
         counts.append(sum(s.lstrip().upper().startswith("SELECT") for s in statements))
     assert counts == [4, 4]
+
+
+def test_an_unexpected_error_is_answered_in_the_api_format(app, client, db, monkeypatch):
+    from prizes.api import views
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "moment", broken)
+    answer = client.get("/api/v1/editions")
+    assert answer.status_code == 500
+    assert answer.get_json() == {
+        "error": {"code": "internal_error", "message": "Something went wrong on our side."}
+    }
+    assert client.get("/").status_code == 200
