@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_api(app)
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from prizes.admin.editions import bp as editions_bp
     from prizes.admin.experts import bp as experts_bp
     from prizes.admin.exports import bp as exports_bp
+    from prizes.admin.imports import bp as imports_bp
     from prizes.admin.views import bp as admin_bp
     from prizes.admin.voting import bp as rounds_bp
     from prizes.contest.views import bp as contest_bp
@@ -110,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         experts_bp,
         editions_bp,
         exports_bp,
+        imports_bp,
     ):
         app.register_blueprint(blueprint)
     replica.init_app(app)  # after the blueprints: it wraps some of their views
@@ -120,6 +123,12 @@ def register_errorhandlers(app: Flask) -> None:
 
     errors.init_app(app)
     unit_of_work.init_app(app)
+
+
+def register_api(app: Flask) -> None:
+    from prizes import api
+
+    api.init_app(app)  # after the site's error handlers, which it wraps for /api/v1/
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -142,6 +151,7 @@ def register_commands(app: Flask) -> None:
     from prizes.cli import init_worker_cli
     from prizes.core.proof_of_work import init_cli as init_proof_of_work_cli
     from prizes.demo import init_app as init_demo_cli
+    from prizes.exports.cli import init_app as init_exports_cli
     from prizes.stocktaking.cli import init_app as init_stocktaking_cli
     from prizes.voting.cli import init_app as init_voting_cli
 
@@ -152,3 +162,4 @@ def register_commands(app: Flask) -> None:
     init_stocktaking_cli(app)
     init_voting_cli(app)
     init_proof_of_work_cli(app)
+    init_exports_cli(app)

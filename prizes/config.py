@@ -50,6 +50,7 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "DATABASE_REPLICA_URL": env(ENV_PREFIX + "DATABASE_REPLICA_URL") or None,
         # Where the worker writes the exports; shared storage when workers and web hosts differ.
         "EXPORT_FOLDER": env(ENV_PREFIX + "EXPORT_FOLDER") or str(instance_path / "exports"),
+        "IMPORT_FOLDER": env(ENV_PREFIX + "IMPORT_FOLDER") or str(instance_path / "imports"),
         # The public address; every link in a mail is built on it.
         "BASE_URL": env(ENV_PREFIX + "BASE_URL") or "http://127.0.0.1:5000",
         "SESSION_COOKIE_SECURE": _env_flag("SECURE_COOKIES", False),

@@ -442,3 +442,27 @@ def _record_failure(signal: str, task: Any, exc: BaseException | None = None) ->
                 session.close()
     except Exception:  # the failure is logged above; never let the record of it crash the worker
         log.exception("could not record the failure of job %s", task.name)
+
+
+@huey.task(retries=1, retry_delay=30)
+def run_import(run_id: int) -> int:
+    """Import an uploaded file that the secretariat confirmed (see prizes.stocktaking.uploads)."""
+    from flask import current_app
+
+    from prizes.db import db
+    from prizes.stocktaking import uploads
+
+    with _context():
+        run = db.session.get(uploads.ImportRun, run_id)
+        if run is None or run.status is not uploads.ImportStatus.QUEUED:
+            return 0
+        try:
+            uploads.import_file(
+                run, folder=Path(current_app.config["IMPORT_FOLDER"]), commit=db.session.commit
+            )
+        except Exception as error:
+            db.session.rollback()
+            uploads.fail_import(run, error=repr(error))
+            db.session.commit()
+            raise
+        return run.done_count

@@ -16,7 +16,8 @@ from prizes.review.models import (
     RubricCriterion,
     Score,
 )
-from prizes.stocktaking.models import EntryActionLine, EntrySdg, StocktakingEntry
+from prizes.stocktaking.models import EntryActionLine, EntryCountry, EntrySdg, StocktakingEntry
+from prizes.stocktaking.uploads import ImportRun
 from prizes.transparency.models import LogLeaf, LogNode, TreeHead
 from prizes.voting.models import BallotEntry, SuspicionFlag, Vote, VotingRound
 
@@ -28,10 +29,12 @@ __all__ = [
     "Decision",
     "Edition",
     "EntryActionLine",
+    "EntryCountry",
     "EntrySdg",
     "ExpertAssignment",
     "ExpertInvitation",
     "Export",
+    "ImportRun",
     "JobRun",
     "LogLeaf",
     "LogNode",

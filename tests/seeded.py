@@ -276,4 +276,5 @@ def url_values(seeded: Seeded) -> dict[str, object]:
         "expert_id": seeded.expert.id,
         "token": seeded.invitation_token,
         "filename": "css/site.css",
+        "run_id": 1,  # an import run: none in the seeded contest, so a 404 (still a GET)
     }

@@ -20,6 +20,8 @@ ROLES = ["anonymous", "voter", "stakeholder", "expert", "secretariat"]
 AUDITED_READS = {
     # Who downloaded an export of votes or nominations is itself kept in the audit trail.
     "exports.download": {"audit_events"},
+    "exports.edition_tables": {"audit_events"},
+    "exports.edition_archive": {"audit_events"},
 }
 
 

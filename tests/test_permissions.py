@@ -14,6 +14,7 @@ from tests.factories import make_user
 ROLES = ["anonymous", "unverified", "voter", "stakeholder", "expert", "secretariat"]
 PUBLIC = dict.fromkeys(ROLES, 200)
 SIGNED_IN = {"anonymous": 302, **dict.fromkeys(ROLES[1:], 200)}
+NOBODY = dict.fromkeys(ROLES, 404)  # no such object, for anyone
 VERIFIED = {"anonymous": 302, "unverified": 302, **dict.fromkeys(ROLES[2:], 200)}
 
 
@@ -57,6 +58,20 @@ ROUTES = {
     "admin.jobs": ("/admin/jobs", only("secretariat")),
     "admin.user": ("/admin/users/{user_id}", only("secretariat")),
     "admin.mail_domains": ("/admin/mail-domains", only("secretariat")),
+    # The public API: the same answer whoever asks (signing in changes nothing); its
+    # routes about one object are walked with real ids in tests/api/test_privacy.py.
+    "imports.index": ("/admin/imports/", only("secretariat")),
+    "api.index": ("/api/v1/", PUBLIC),
+    "api.editions": ("/api/v1/editions", PUBLIC),
+    "api.vocabulary": ("/api/v1/vocabulary", PUBLIC),
+    "api.entries": ("/api/v1/entries", PUBLIC),
+    "api.archive": ("/api/v1/archive", PUBLIC),
+    "api.docs": ("/api/v1/docs", PUBLIC),
+    "api-docs.openapi_json": ("/api/v1/openapi.json", PUBLIC),
+    "api.edition": ("/api/v1/editions/1999", NOBODY),
+    "api.entry": ("/api/v1/entries/999999", NOBODY),
+    "api.nominated": ("/api/v1/editions/1999/nominated", NOBODY),
+    "api.results": ("/api/v1/editions/1999/results", NOBODY),
 }
 # Routes that only take POST, need a token, or are about one object; each is tested in its
 # own domain's tests (tests/nominations, tests/stocktaking). The object rules of reviews,
@@ -80,6 +95,12 @@ NOT_PAGES = {
     "review.accept_invitation",
     "results.edition",
     "results.export",
+    "exports.edition_tables",  # tests/test_edition_exports.py
+    "exports.edition_archive",  # tests/test_edition_exports.py
+    "imports.upload",  # the import runs: tests/stocktaking/test_uploads.py
+    "imports.detail",
+    "imports.status",
+    "imports.start",
     "experts.index",
     "experts.invite",
     "experts.assign",

@@ -6,6 +6,8 @@ Asking only records the export and queues the job; the worker writes the file (s
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 from flask import (
@@ -15,6 +17,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -25,9 +28,11 @@ from prizes.accounts.models import Role
 from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.admin.forms import NominationExportForm, VoteExportForm
 from prizes.contest.models import Edition
+from prizes.core import audit
 from prizes.core.clock import now
 from prizes.db import db
-from prizes.exports import queries, services
+from prizes.exports import archive, queries, services
+from prizes.exports import edition as edition_exports
 from prizes.exports.models import ExportKind
 from prizes.jobs import run_export
 from prizes.nominations.queries import list_editions
@@ -64,6 +69,7 @@ def _page(
         exports=queries.list_exports(),
         vote_form=vote_form,
         nomination_form=nomination_form,
+        editions=list_editions(),
     )
     return page, status
 
@@ -109,5 +115,63 @@ def download(export_id: int) -> ResponseReturnValue:
         download_name=export.download_name,
         max_age=0,
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/editions/<int:edition_id>/edition.json")
+def edition_archive(edition_id: int) -> ResponseReturnValue:
+    """The whole edition as one JSON document that ``flask import-edition`` reads back."""
+    edition = db.session.get(Edition, edition_id) or abort(404)
+    audit.record(
+        db.session,
+        "export.edition_downloaded",
+        actor=signed_in_user(),
+        target=edition,
+        table="archive",
+        format="json",
+    )
+    db.session.commit()
+    response = current_app.response_class(
+        json.dumps(archive.dump_edition(edition), ensure_ascii=False),
+        mimetype="application/json",
+    )
+    filename = f"wsis-edition-{edition.year}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/editions/<int:edition_id>/tables.<any(csv, xlsx):kind>")
+def edition_tables(edition_id: int, kind: str) -> ResponseReturnValue:
+    """An edition's tables, written as they are read: one table as CSV (``?table=``), or
+    every table as one XLSX workbook. Each download is kept in the audit trail."""
+    edition = db.session.get(Edition, edition_id) or abort(404)
+    name = request.args.get("table", "nominations")
+    if name not in edition_exports.TABLES:
+        abort(400, _("There is no such table."))
+    audit.record(
+        db.session,
+        "export.edition_downloaded",
+        actor=signed_in_user(),
+        target=edition,
+        table=name if kind == "csv" else "all",
+        format=kind,
+    )
+    db.session.commit()
+    if kind == "xlsx":
+        buffer = io.BytesIO()
+        edition_exports.write_xlsx(buffer, edition)
+        response = current_app.response_class(
+            buffer.getvalue(),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        filename = f"wsis-edition-{edition.year}.xlsx"
+    else:
+        text = io.StringIO()
+        edition_exports.write_table_csv(text, edition, name)
+        response = current_app.response_class(text.getvalue(), mimetype="text/csv")
+        filename = f"wsis-edition-{edition.year}-{name}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

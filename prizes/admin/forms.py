@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -200,3 +201,12 @@ class BlockedDomainForm(SiteForm):
         description=_l("Its subdomains are refused too."),
     )
     reason = StringField(_l("Why (kept in the audit trail)"), validators=[Length(max=300)])
+
+
+class ImportUploadForm(SiteForm):
+    """A CSV or JSON file of stocktaking entries (docs/importing.md describes the columns)."""
+
+    file = FileField(
+        _l("File of entries (.csv or .json)"),
+        validators=[FileRequired(), FileAllowed(["csv", "json"], _l("A .csv or .json file."))],
+    )

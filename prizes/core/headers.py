@@ -42,7 +42,8 @@ def init_app(app: Flask) -> None:
         # The session says who is signed in; asking the user object could reload it.
         if "_user_id" in session or request.method != "GET":
             headers["Cache-Control"] = "no-store"
-        if "device" not in request.cookies and not request.path.startswith("/static/"):
+        # No cookie on the API's public, cacheable answers either.
+        if "device" not in request.cookies and not request.path.startswith(("/static/", "/api/")):
             # A random, meaningless id: the fraud checks keep only its keyed hash, to see
             # many accounts used from one browser.
             response.set_cookie(

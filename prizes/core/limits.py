@@ -41,6 +41,8 @@ DEFAULT_LIMITS = {
     "LIMIT_LANGUAGE": "30 per minute",
     # Proof-of-work challenges (one per registration or vote form sent).
     "LIMIT_POW_CHALLENGE": "120 per minute",
+    # The public JSON API (prizes/api), per network address.
+    "LIMIT_API": "120 per minute; 3000 per hour",
 }
 
 

@@ -123,6 +123,20 @@ def sort_key(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+# A stocktaking entry of an international organisation, or of no single country: XX is
+# user-assigned in ISO 3166-1, so it never stands for a real country.
+INTERNATIONAL = "XX"
+
+
+def entry_country_choices() -> list[tuple[str, str]]:
+    """The countries an entry may name: international first, then every country."""
+    return [(INTERNATIONAL, str(_l("International (no single country)"))), *country_choices()]
+
+
+def is_entry_country(code: str) -> bool:
+    return code.upper() == INTERNATIONAL or is_country_code(code)
+
+
 def is_country_code(code: str) -> bool:
     return len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
 
@@ -130,6 +144,8 @@ def is_country_code(code: str) -> bool:
 def country_name(code: str | None) -> str:
     if not code:
         return ""
+    if code.upper() == INTERNATIONAL:
+        return str(_l("International"))
     locale = get_locale()
     if locale is not None:
         local_name = locale.territories.get(code.upper())

@@ -20,3 +20,5 @@ class EntryFields:
     website: str | None = None
     start_date: date | None = None
     end_date: date | None = None
+    # The other countries of a project that spans several (``country`` is its first).
+    other_countries: tuple[str, ...] = ()

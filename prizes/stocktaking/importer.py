@@ -19,9 +19,16 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select
 
+from prizes.contest.models import Category
 from prizes.core import audit
 from prizes.core.cache import bump_after_commit
-from prizes.core.vocabulary import SDG_NUMBERS, ActionLine, StakeholderType, is_country_code
+from prizes.core.vocabulary import (
+    INTERNATIONAL,
+    SDG_NUMBERS,
+    ActionLine,
+    StakeholderType,
+    is_country_code,
+)
 from prizes.db import db
 from prizes.stocktaking.fields import EntryFields
 from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
@@ -73,10 +80,12 @@ class EntryRow:
     website: str | None
     start_date: date | None
     end_date: date | None
+    # From the country column when it names several ("KE; UG; TZ"): all but the first.
+    other_countries: tuple[str, ...] = ()
 
 
 # The CSV columns and JSON keys; the first seven are required.
-FIELDS = tuple(f.name for f in fields(EntryRow))[1:]
+FIELDS = tuple(f.name for f in fields(EntryRow))[1:-1]
 REQUIRED = frozenset(FIELDS[:7])
 _ENTRY_FIELDS = [f.name for f in fields(EntryFields)]
 
@@ -216,12 +225,16 @@ def check_row(
         )
     elif seen is not None and external_id:
         seen[external_id] = where
-    return (errors, None) if errors else ([], EntryRow(where=where, **values))
+    if errors:
+        return errors, None
+    countries = values["country"]
+    values["country"], others = countries[0], tuple(countries[1:])
+    return [], EntryRow(where=where, other_countries=others, **values)
 
 
 def _convert(name: str, value: Any) -> Any:
     if name in ("action_lines", "sdgs"):
-        codes = _codes(value)
+        codes = _line_codes(value) if name == "action_lines" else _codes(value)
         if not codes and name in REQUIRED:
             raise _Invalid("is required: at least one code, such as C4")
         return _action_lines(codes) if name == "action_lines" else _sdgs(codes)
@@ -257,11 +270,57 @@ def _codes(value: Any) -> list[str]:
     return [str(item).strip() for item in value if str(item).strip()]
 
 
+def _line_codes(value: Any) -> list[str]:
+    """Like :func:`_codes`, but a category's name ("Capacity building") stays whole: the
+    text is cut at ";" and "," first, and only a part that names no category at spaces."""
+    if not isinstance(value, str) or _UNDECODABLE.search(value):
+        return _codes(value)
+    names = _category_lines()
+    codes: list[str] = []
+    for part in re.split(r"[;,]", value):
+        part = part.strip()
+        if _name_key(part) in names:
+            codes.append(part)
+        elif part:
+            codes.extend(_codes(part))
+    return codes
+
+
+def _name_key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _category_lines() -> dict[str, ActionLine]:
+    """Each category's number and name (lower case) to its action line, read once per
+    session: an entry's action lines may be given by its category as well."""
+    cached = db.session.info.get("prizes.category_lines")
+    if cached is None:
+        cached = {}
+        for number, category_name, line in db.session.execute(
+            select(Category.number, Category.name, Category.action_line)
+        ):
+            cached[str(number)] = cached[_name_key(category_name)] = ActionLine(line)
+        db.session.info["prizes.category_lines"] = cached
+    return cached
+
+
 def _action_lines(codes: list[str]) -> list[ActionLine]:
-    unknown = [code for code in codes if code.upper() not in ActionLine.__members__]
+    """Codes C1 to C11, or a category's number (1 to 18) or name for its action line."""
+    categories = _category_lines()
+    lines, unknown = [], []
+    for code in codes:
+        if code.upper() in ActionLine.__members__:
+            lines.append(ActionLine(code.upper()))
+        elif _name_key(code.lstrip("0") or code) in categories:
+            lines.append(categories[_name_key(code.lstrip("0") or code)])
+        else:
+            unknown.append(code)
     if unknown:
-        raise _Invalid(f"holds unknown code(s) {', '.join(unknown)}; use C1 to C11")
-    return list(dict.fromkeys(ActionLine(code.upper()) for code in codes))
+        raise _Invalid(
+            f"holds unknown code(s) {', '.join(unknown)}; use C1 to C11, or a category's"
+            " number (1 to 18) or name"
+        )
+    return list(dict.fromkeys(lines))
 
 
 def _sdgs(codes: list[str]) -> list[int]:
@@ -270,6 +329,24 @@ def _sdgs(codes: list[str]) -> list[int]:
     if unknown:
         raise _Invalid(f"holds unknown SDG(s) {', '.join(unknown)}; use 1 to 17")
     return list(dict.fromkeys(numbers[code.lstrip("0")] for code in codes))
+
+
+_INTERNATIONAL_WORDS = {INTERNATIONAL, "INT", "INTERNATIONAL", "GLOBAL", "WORLDWIDE"}
+
+
+def _countries(text: str) -> list[str]:
+    """One country (KE), several (KE; UG; TZ: the first is the entry's country), or an
+    international organisation's entry (INTERNATIONAL, INT, GLOBAL or XX: country XX)."""
+    codes = [code.upper() for code in _SEPARATORS.split(text) if code]
+    if len(codes) == 1 and codes[0] in _INTERNATIONAL_WORDS:
+        return [INTERNATIONAL]
+    unknown = [code for code in codes if not is_country_code(code)]
+    if unknown or not codes:
+        raise _Invalid(
+            f"{text!r} is not an ISO 3166-1 alpha-2 code such as KE, a list such as"
+            " KE; UG, or INTERNATIONAL"
+        )
+    return list(dict.fromkeys(codes))
 
 
 def _parse(name: str, text: str) -> Any:
@@ -282,9 +359,7 @@ def _parse(name: str, text: str) -> Any:
                 raise _Invalid(f"{text!r} is not one of {', '.join(allowed)}")
             return StakeholderType(kind)
         case "country":
-            if not is_country_code(text):
-                raise _Invalid(f"{text!r} is not an ISO 3166-1 alpha-2 code such as KE")
-            return text.upper()
+            return _countries(text)
         case "website":
             parts = urlsplit(text)
             if (
@@ -315,6 +390,7 @@ def apply_rows(
     BATCH_SIZE rows (then calls ``on_progress`` with the batch's size); adds one audit event.
     """
     session = db.session
+    bump_after_commit(session, "catalogue")  # the cached pages of entries (the API's too)
     created = updated = 0
     for start in range(0, len(rows), BATCH_SIZE):
         batch = rows[start : start + BATCH_SIZE]

@@ -56,10 +56,20 @@ class StocktakingEntry(Base):
     sdgs: Mapped[list[EntrySdg]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="EntrySdg.sdg"
     )
+    # The other countries of a project that spans several (``country`` is the first); an
+    # international organisation's entry has the country XX and may list none.
+    other_countries: Mapped[list[EntryCountry]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="EntryCountry.country"
+    )
 
     @property
     def action_line_codes(self) -> list[ActionLine]:
         return [link.action_line for link in self.action_lines]
+
+    @property
+    def country_codes(self) -> list[str]:
+        """Every country of the project, its first one first."""
+        return [self.country, *(link.country for link in self.other_countries)]
 
     @property
     def sdg_numbers(self) -> list[int]:
@@ -88,3 +98,12 @@ class EntrySdg(Base):
         ForeignKey("stocktaking_entries.id", ondelete="CASCADE"), primary_key=True
     )
     sdg: Mapped[int] = mapped_column(SmallInteger, primary_key=True, index=True)
+
+
+class EntryCountry(Base):
+    __tablename__ = "entry_countries"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("stocktaking_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    country: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)

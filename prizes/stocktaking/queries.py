@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, extract, func, select
+from sqlalchemy import Select, extract, func, or_, select
 
 from prizes.contest.models import Category
 from prizes.core.cache import cached
@@ -16,7 +16,13 @@ from prizes.core.hooks import Hook
 from prizes.core.pagination import Page, paginate
 from prizes.core.vocabulary import ActionLine, StakeholderType
 from prizes.db import db
-from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
+from prizes.stocktaking.models import (
+    EntryActionLine,
+    EntryCountry,
+    EntrySdg,
+    EntryStatus,
+    StocktakingEntry,
+)
 from prizes.stocktaking.search import TextMatch, prefer_index_scans, terms
 
 
@@ -68,7 +74,14 @@ def filter_entries(
     if filters.sdg is not None:
         query = query.where(StocktakingEntry.sdgs.any(EntrySdg.sdg == filters.sdg))
     if filters.country:
-        query = query.where(StocktakingEntry.country == filters.country.upper())
+        # A project of several countries is found by any of them.
+        code = filters.country.upper()
+        query = query.where(
+            or_(
+                StocktakingEntry.country == code,
+                StocktakingEntry.other_countries.any(EntryCountry.country == code),
+            )
+        )
     if filters.stakeholder_type is not None:
         query = query.where(StocktakingEntry.stakeholder_type == filters.stakeholder_type)
     return query, rank

@@ -14,7 +14,13 @@ from prizes.core.errors import DomainError, NotAllowed
 from prizes.core.text import organisation_key
 from prizes.db import db
 from prizes.stocktaking.fields import EntryFields
-from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
+from prizes.stocktaking.models import (
+    EntryActionLine,
+    EntryCountry,
+    EntrySdg,
+    EntryStatus,
+    StocktakingEntry,
+)
 from prizes.stocktaking.queries import entry_is_locked
 
 
@@ -36,7 +42,7 @@ def create_entry(fields: EntryFields, *, by: User, now: datetime) -> Stocktaking
     fill_entry(entry, fields, now=now)
     db.session.add(entry)
     db.session.flush()
-    bump_after_commit(db.session, "search")
+    bump_after_commit(db.session, "search", "catalogue")  # the search and the API's pages
     audit.record(db.session, "entry.created", actor=by, target=entry)
     return entry
 
@@ -81,6 +87,11 @@ def fill_entry(entry: StocktakingEntry, fields: EntryFields, *, now: datetime) -
     entry.action_lines = [
         kept_lines.get(line) or EntryActionLine(action_line=line)
         for line in sorted(set(fields.action_lines))
+    ]
+    kept_countries = {link.country: link for link in entry.other_countries}
+    others = sorted({code.upper() for code in fields.other_countries} - {entry.country})
+    entry.other_countries = [
+        kept_countries.get(code) or EntryCountry(country=code) for code in others
     ]
     kept_sdgs = {link.sdg: link for link in entry.sdgs}
     entry.sdgs = [kept_sdgs.get(sdg) or EntrySdg(sdg=sdg) for sdg in sorted(set(fields.sdgs))]

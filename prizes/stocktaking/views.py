@@ -13,7 +13,7 @@ from prizes.contest.queries import get_edition_open_for_submissions, list_catego
 from prizes.core.clock import now
 from prizes.core.forms import form_page
 from prizes.core.params import int_arg
-from prizes.core.vocabulary import country_choices
+from prizes.core.vocabulary import entry_country_choices
 from prizes.stocktaking import services
 from prizes.stocktaking.forms import EntryForm, SearchForm
 from prizes.stocktaking.models import EntryStatus
@@ -31,7 +31,7 @@ bp = Blueprint("stocktaking", __name__, url_prefix="/projects")
 
 @bp.route("/")
 def search() -> ResponseReturnValue:
-    form = SearchForm(request.args, categories=list_categories(), countries=country_choices())
+    form = SearchForm(request.args, categories=list_categories(), countries=entry_country_choices())
     if not form.validate():
         return render_template("stocktaking/search.html", form=form, page=None), 400
     page = search_entries(form.filters(), page=int_arg("page", 1))
@@ -74,7 +74,7 @@ def mine() -> ResponseReturnValue:
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.STAKEHOLDER)
 def create() -> ResponseReturnValue:
-    form = EntryForm(countries=country_choices())
+    form = EntryForm(countries=entry_country_choices())
     if form.validate_on_submit():
         entry = services.create_entry(form.fields(), by=signed_in_user(), now=now())
         flash(_("The project is added to the stocktaking."), "success")
@@ -92,7 +92,7 @@ def edit(entry_id: int) -> ResponseReturnValue:
         flash(str(services.EntryLocked.message), "warning")
         return redirect(url_for("stocktaking.detail", entry_id=entry.id))
     initial = None if request.method == "POST" else EntryForm.data_of(entry)
-    form = EntryForm(countries=country_choices(), data=initial)
+    form = EntryForm(countries=entry_country_choices(), data=initial)
     if form.validate_on_submit():
         services.update_entry(entry, form.fields(), by=signed_in_user(), now=now())
         flash(_("The project is saved."), "success")

@@ -378,4 +378,9 @@ TARGETS: dict[str, Target] = {
             "nominations-edition": [str(s.edition.id), str(s.past_edition.id), "999999"],
         },
     ),
+    "imports.upload": Target(
+        "secretariat", lambda s: ["/admin/imports/"], lambda s: {}, files=("file",)
+    ),
+    # No import run in the seeded contest: the start of a missing one is a 404.
+    "imports.start": Target("secretariat", lambda s: ["/admin/imports/1/start"]),
 }

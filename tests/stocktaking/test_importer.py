@@ -170,7 +170,7 @@ BAD_CSV_ROWS = [
     ({"action_lines": "C4;C12"}, "action_lines holds unknown code(s) C12"),
     ({"action_lines": ""}, "action_lines is required"),
     ({"sdgs": "4;18"}, "sdgs holds unknown SDG(s) 18"),
-    ({"country": "XX"}, "country 'XX' is not an ISO 3166-1 alpha-2 code"),
+    ({"country": "QQ"}, "country 'QQ' is not an ISO 3166-1 alpha-2 code"),
     ({"stakeholder_type": "donor"}, "stakeholder_type 'donor' is not one of"),
     ({"title": "x" * 301}, "title has 301 characters; at most 300"),
     ({"external_id": "E" * 65}, "external_id has 65 characters; at most 64"),
@@ -360,7 +360,8 @@ def test_check_row_returns_every_error_of_a_row():
     assert row is None
     assert [str(error) for error in errors] == [
         "line 9: title is required",
-        "line 9: country 'Kenya' is not an ISO 3166-1 alpha-2 code such as KE",
+        "line 9: country 'Kenya' is not an ISO 3166-1 alpha-2 code such as KE, a list such as"
+        " KE; UG, or INTERNATIONAL",
         "line 9: sdgs holds unknown SDG(s) x; use 1 to 17",
     ]
 

@@ -50,7 +50,7 @@ def test_bad_entries_are_refused_with_messages(client, db, login_as):
     cases = [
         {**GOOD, "title": ""},
         {**GOOD, "title": "x" * 301},
-        {**GOOD, "country": "XX"},
+        {**GOOD, "country": "QQ"},
         {**GOOD, "stakeholder_type": "pirates"},
         {**GOOD, "action_lines": []},
         {**GOOD, "action_lines": ["C12"]},
