@@ -306,12 +306,12 @@ def build_data(app: object, url: str, voters: int, votes: int, folder: Path) -> 
     from prizes.accounts.models import User
     from prizes.contest.models import Category, Edition
     from prizes.core.clock import now
+    from prizes.core.text import organisation_key
     from prizes.core.vocabulary import StakeholderType
     from prizes.db import UTCDateTime, db
     from prizes.nominations.models import Nomination, NominationStatus
     from prizes.review.models import Decision, DecisionOutcome
     from prizes.stocktaking.models import StocktakingEntry
-    from prizes.stocktaking.organisations import organisation_key
     from prizes.voting import rounds
     from prizes.voting.models import VotingRound
 

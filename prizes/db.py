@@ -91,7 +91,7 @@ def _ping_when_idle(engine: Engine) -> None:
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
-        except Exception as error:
+        except engine.dialect.loaded_dbapi.Error as error:  # as SQLAlchemy's own ping does
             if engine.dialect.is_disconnect(error, dbapi_connection, None):
                 # As pool_pre_ping does: drop every connection older than this one.
                 raise InvalidatePoolError("the database connection was lost") from error

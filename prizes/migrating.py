@@ -19,7 +19,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import column, func, inspect, select, table
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, ScalarResult
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -104,7 +104,7 @@ def _bookkeeping(connection: Connection) -> set[str]:
     """Tables that hold no data of their own: Alembic's, and SQLite's full-text index."""
     names = {"alembic_version"}
     if connection.dialect.name == "sqlite":
-        virtual = connection.execute(
+        virtual: ScalarResult[str] = connection.execute(
             select(column("name"))
             .select_from(table("sqlite_master"))
             .where(column("sql").like("CREATE VIRTUAL TABLE%"))

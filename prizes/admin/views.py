@@ -16,7 +16,7 @@ from prizes.admin.forms import MANAGED_ROLES, BlockedDomainForm, RoleChangeForm,
 from prizes.core import outbox as mail_outbox
 from prizes.core import runs as job_runs
 from prizes.core.clock import now
-from prizes.core.forms import form_page
+from prizes.core.forms import form_page, given
 from prizes.core.mail import MailStatus, read_outbox
 from prizes.core.pagination import paginate
 from prizes.core.params import int_arg
@@ -122,7 +122,9 @@ def mail_domains() -> ResponseReturnValue:
     form = BlockedDomainForm()
     if form.validate_on_submit():
         on_refusal_show("admin/mail_domains.html", form, field=form.domain, **_domain_lists())
-        accounts.block_mail_domain(form.domain.data, reason=form.reason.data, by=signed_in_user())
+        accounts.block_mail_domain(
+            given(form.domain.data), reason=form.reason.data, by=signed_in_user()
+        )
         flash(_("The domain is refused from now on."), "success")
         return redirect(url_for("admin.mail_domains"))
     return form_page("admin/mail_domains.html", form, **_domain_lists())

@@ -58,7 +58,7 @@ def cached(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) ->
         cache_breaker.failed(error)
         return compute()
     if hit is not None:
-        return json.loads(hit)  # type: ignore[no-any-return]
+        return json.loads(hit)
     value = compute()
     try:
         redis_client.set(entry, json.dumps(value), ex=ttl)
@@ -100,7 +100,7 @@ def version(scope: str) -> int | None:
         except Exception as error:  # a cache that is down must not take the page down
             cache_breaker.failed(error)
             return None
-    return known[scope]  # type: ignore[no-any-return]
+    return known[scope]
 
 
 def cached_here(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) -> T:
@@ -116,12 +116,12 @@ def cached_here(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 30
     stored_at, value = _HERE.get(entry, (0.0, _MISSING))
     if value is not _MISSING and time.monotonic() - stored_at < ttl:
         _HERE.move_to_end(entry)
-        return value  # type: ignore[no-any-return]
+        return value
     value = compute()
     _HERE[entry] = (time.monotonic(), value)
     while len(_HERE) > HERE_MAX_ENTRIES:
         _HERE.popitem(last=False)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def bump(*scopes: str) -> None:

@@ -29,7 +29,7 @@ class QuickSelect(Select):
 
     def __call__(self, field: Any, **kwargs: Any) -> Markup:
         if field.has_groups():
-            return super().__call__(field, **kwargs)  # type: ignore[no-any-return]
+            return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
         if self.multiple:
             kwargs["multiple"] = True

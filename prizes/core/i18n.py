@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, Response, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 DEFAULT = "en"
 # Each language named in itself, in the order the switcher lists them.
@@ -84,7 +85,7 @@ def text_direction(language: str | None = None) -> str:
     return "rtl" if (language or current_language()) in RIGHT_TO_LEFT else "ltr"
 
 
-def remember_choice(response: Response, language: str) -> Response:
+def remember_choice(response: BaseResponse, language: str) -> BaseResponse:
     """Keep the reader's choice in a cookie (readable by nothing but the server)."""
     response.set_cookie(
         COOKIE,

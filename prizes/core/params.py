@@ -8,7 +8,7 @@ read from a query string go through ``int_arg`` (a number out of range, or not a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from flask import abort, request
 from flask_babel import gettext as _
@@ -46,6 +46,10 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+@overload
+def int_arg(name: str, default: int, *, minimum: int = 0) -> int: ...
+@overload
+def int_arg(name: str, default: None = None, *, minimum: int = 0) -> int | None: ...
 def int_arg(name: str, default: int | None = None, *, minimum: int = 0) -> int | None:
     """The query parameter ``name`` as an integer from ``minimum`` to ``MAX_ID``; ``default``
     when absent or empty; 400 for anything else (a word, a sign, a number out of range)."""

@@ -84,7 +84,7 @@ def edition(year: int) -> ResponseReturnValue:
             if category.id in decided
         ]
         macro = get_template_attribute("results/_sections.html", "sections")
-        return macro(sections)  # type: ignore[no-any-return]
+        return macro(sections)
 
     # Published results do not change (the decisions are locked); the projects' names could,
     # and they bump "catalogue". So the sections are rendered once per edition and language.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, case, column, func, literal_column, or_, table, text
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 
 from prizes.db import db
 from prizes.stocktaking.models import StocktakingEntry
@@ -39,7 +39,7 @@ _SUBSTRING_SCRIPTS = re.compile(
     "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 )
 # What PostgreSQL's trigram index (migration 0014) is built on, written exactly as there.
-_ENTRY_TEXT = literal_column(
+_ENTRY_TEXT: ColumnClause[str] = literal_column(
     "(coalesce(stocktaking_entries.title, '') || ' ' || "
     "coalesce(stocktaking_entries.organisation, '') || ' ' || "
     "coalesce(stocktaking_entries.description, ''))"
@@ -92,7 +92,7 @@ class TextMatch:
         """The rank of a match by substrings alone: entries with the term in their title
         first."""
         if not self.substring_terms:
-            return StocktakingEntry.id
+            return StocktakingEntry.id.expression  # the column an ORDER BY of the attribute uses
         return case((_title_contains(self.substring_terms[0]), 0), else_=1)
 
     def _sqlite(self, query: Select[Any]) -> tuple[Select[Any], ColumnElement[Any]]:

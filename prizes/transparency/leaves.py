@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
+from typing import TypeGuard
 
 FORMAT = "wsis-vote-log/1"
 KINDS = ("vote", "invalidation", "reinstatement")
@@ -69,5 +70,5 @@ def leaf_bytes(entry: dict) -> bytes:
     raise ValueError(f"its kind is not one of {', '.join(KINDS)}")
 
 
-def _whole(value: object) -> bool:
+def _whole(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0

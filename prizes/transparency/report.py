@@ -12,7 +12,7 @@ from sqlalchemy import distinct, func, select
 from prizes.db import db
 from prizes.transparency.models import LeafKind, LogLeaf
 from prizes.transparency.queries import head_record, latest_head
-from prizes.voting.models import FlagStatus, SuspicionFlag, Vote, VoteStatus, VotingRound
+from prizes.voting.models import FlagKind, FlagStatus, SuspicionFlag, Vote, VoteStatus, VotingRound
 
 
 def _per_day(column: Any, *conditions: Any) -> dict[str, int]:
@@ -45,7 +45,7 @@ def round_report(voting_round: VotingRound) -> dict:
             .order_by(LogLeaf.reason_code)
         ).all()
     )
-    flags: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FlagStatus, 0))
+    flags: dict[FlagKind, dict[FlagStatus, int]] = defaultdict(lambda: dict.fromkeys(FlagStatus, 0))
     for kind, status, count in db.session.execute(
         select(SuspicionFlag.kind, SuspicionFlag.status, func.count())
         .where(SuspicionFlag.round_id == round_id)

@@ -9,8 +9,9 @@ is claimed under a lease."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import Table, and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from prizes.contest.models import Category
@@ -188,8 +189,9 @@ def _append(session: Session, tree: StoredTree, round_id: int, size: int, rows: 
         }
         for offset, row in enumerate(rows)
     ]
-    # Core's executemany, not the ORM's bulk insert: a million leaves in seconds.
-    session.execute(insert(LogLeaf.__table__), records)
+    # Core's executemany, not the ORM's bulk insert: a million leaves in seconds. (A declared
+    # model's __table__ is a Table; SQLAlchemy types it as any FromClause.)
+    session.execute(insert(cast(Table, LogLeaf.__table__)), records)
     if status_of:
         session.execute(
             update(LogLeaf)
@@ -215,5 +217,5 @@ def _append(session: Session, tree: StoredTree, round_id: int, size: int, rows: 
         if level >= STORED_LEVEL:
             tree.remember(level, index, value)
     if stored:
-        session.execute(insert(LogNode.__table__), stored)
+        session.execute(insert(cast(Table, LogNode.__table__)), stored)
     return new_size

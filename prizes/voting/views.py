@@ -296,7 +296,7 @@ def results(round_id: int) -> ResponseReturnValue:
         sections, nominations = results_of(voting_round)
         macro = get_template_attribute("voting/_ranking.html", "ranking")
         # A macro's output is already escaped Markup.
-        return macro(sections, nominations, voting_round.finalised_at)  # type: ignore[no-any-return]
+        return macro(sections, nominations, voting_round.finalised_at)
 
     return render_template(
         "voting/results.html",

@@ -14,7 +14,7 @@ from prizes.transparency import merkle, signing, verify
 from prizes.transparency.leaves import receipt_hash
 from prizes.transparency.models import LeafKind, LogLeaf, LogNode
 from prizes.transparency.services import extend_log
-from prizes.voting.models import VoteStatus
+from prizes.voting.models import FlagKind, FlagStatus, SuspicionFlag, VoteStatus
 
 
 def _invalidate(db, vote) -> None:
@@ -257,6 +257,15 @@ def test_the_transparency_report_comes_with_the_results(db, client, log_contest)
     voting_round = log_contest.voting_round
     votes = log_contest.cast(db, 6) + log_contest.cast(db, 4, start=20, nomination=1)
     _invalidate(db, votes[2])
+    for subject, status in (("1:a", FlagStatus.OPEN), ("1:b", FlagStatus.DISMISSED)):
+        db.add(
+            SuspicionFlag(
+                round_id=voting_round.id,
+                kind=FlagKind.NETWORK_BURST,
+                subject=subject,
+                status=status,
+            )
+        )
     extend_log(voting_round, now=now())
     db.commit()
     url = f"/transparency/rounds/{voting_round.id}/report"
@@ -267,6 +276,7 @@ def test_the_transparency_report_comes_with_the_results(db, client, log_contest)
     assert (report["votes_cast"], report["valid"], report["invalidated"]) == (10, 9, 1)
     assert report["invalidated_by_reason"] == {"secretariat": 1}
     assert report["distinct_voters"] == 10
+    assert report["flags"] == {"network_burst": {"open": 1, "dismissed": 1, "actioned": 0}}
     assert sum(day["votes"] for day in report["votes_per_day"]) == 10
     cast_days = {vote.cast_at.date().isoformat() for vote in votes}
     assert {day["day"] for day in report["votes_per_day"]} == cast_days
