@@ -21,7 +21,8 @@ from prizes.core import cache
 from prizes.core.vocabulary import ActionLine, StakeholderType
 from prizes.db import db
 from prizes.nominations.queries import get_edition_by_year, search_nominated
-from prizes.review.decisions import champions_of, decisions_of
+from prizes.review.champions import champions_of
+from prizes.review.decisions import decisions_of
 from prizes.review.models import Decision, DecisionOutcome
 from prizes.stocktaking.models import EntryStatus, StocktakingEntry
 from prizes.stocktaking.queries import EntryFilters, Sort
