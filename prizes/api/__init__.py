@@ -13,9 +13,9 @@ sends the ETag back in ``If-None-Match`` gets a 304. Errors have one shape,
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Api as SmorestApi
 from werkzeug.exceptions import HTTPException
@@ -63,7 +63,8 @@ def _http_error(error: HTTPException) -> Response:
     message = _validation_message(data.get("messages")) if data else None
     if message is None:
         custom = error.description != type(error).description
-        message = error.description if custom else str(_MESSAGES.get(status, error.name))
+        described = error.description if custom else None
+        message = described or str(_MESSAGES.get(status, error.name))
     code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(status)
     response = error_response(status, code or error.name.lower().replace(" ", "_"), message)
     if status == 429:
@@ -170,7 +171,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(bp)
     for name in (bp.name, "api-docs"):  # the limiter is one for every app: limit once
         if name not in _limited:
-            limiter.limit(setting("LIMIT_API"))(app.blueprints[name])
+            limiter.limit(setting("LIMIT_API"))(cast(Blueprint, app.blueprints[name]))
             _limited.append(name)
     site_handlers = dict(app.error_handler_spec.get(None, {}).get(None, {}))
     for error_class, site_handler in site_handlers.items():

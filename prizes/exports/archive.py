@@ -170,7 +170,7 @@ def _advance_sequences() -> None:
         Score,
         Decision,
     ):
-        table = model.__table__.name
+        table = model.__tablename__
         # The names are our own tables', never input.
         statement = _SETVAL.format(table=table)
         db.session.execute(text(statement))

@@ -297,7 +297,7 @@ def _category_lines() -> dict[str, ActionLine]:
     if cached is None:
         cached = {}
         for number, category_name, line in db.session.execute(
-            select(Category.number, Category.name, Category.action_line)
+            select(Category.number, Category.official_name, Category.action_line)
         ):
             cached[str(number)] = cached[_name_key(category_name)] = ActionLine(line)
         db.session.info["prizes.category_lines"] = cached
