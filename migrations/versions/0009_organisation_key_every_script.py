@@ -186,6 +186,18 @@ def _index_names(table):
     return {index["name"] for index in sa.inspect(op.get_bind()).get_indexes(table)}
 
 
+def _sqlite_triggers(table):
+    """The statements that made ``table``'s triggers on SQLite (the search index's), which a
+    batch rebuild of the table drops; none on PostgreSQL, where ALTER keeps them."""
+    connection = op.get_bind()
+    if connection.dialect.name != "sqlite":
+        return []
+    return connection.execute(
+        sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table"),
+        {"table": table},
+    ).scalars().all()
+
+
 def _swap_in_new_column(table):
     """Put the filled NEW column where organisation_key was (plain ALTER TABLE statements,
     which SQLite runs without rebuilding the table)."""
@@ -269,7 +281,10 @@ def downgrade() -> None:
         lambda row: {"organisation_key": organisation_key_0008(row.organisation)},
     )
     for table in ("stocktaking_entries", "nominations"):
+        triggers = _sqlite_triggers(table)
         with op.batch_alter_table(table) as batch:
             batch.alter_column(
                 "organisation_key", existing_type=sa.String(300), nullable=False
             )
+        for statement in triggers:  # a batch rebuild drops the table's triggers
+            op.execute(statement)
