@@ -40,6 +40,19 @@ def test_query_keys_that_url_building_would_misread_are_ignored(client, db):
         assert "javascript" not in response.get_data(as_text=True)
 
 
+def test_blank_choices_in_the_search_are_no_filter_not_a_500(client, db):
+    make_entry()
+    db.commit()
+    blank = "%20"
+    query = "&".join(
+        f"{name}={blank}"
+        for name in ("category", "action_line", "sdg", "country", "stakeholder_type", "sort")
+    )
+    response = client.get(f"/projects/?{query}")
+    assert response.status_code == 200
+    assert client.get("/projects/?action_line=C99&sdg=x").status_code == 400
+
+
 def test_nul_bytes_are_refused(client, login_as):
     login_as("voter")
     response = client.post_form(

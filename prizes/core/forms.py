@@ -17,7 +17,7 @@ from wtforms import EmailField
 # SelectChoice is new in WTForms 3.3; its stubs (types-WTForms) still describe 3.2.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.i18n import messages_path
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import Email, InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import Select, html_params
 
 
@@ -44,6 +44,19 @@ class QuickSelect(Select):
         parts.append("</select>")
         # Every value and label is escaped above, as WTForms' own widget does.
         return Markup("".join(parts))  # noqa: S704  # nosec B704
+
+
+class OptionalChoice(Optional):
+    """Optional, for a choice: a blank answer (spaces included) is no answer and its data is
+    None. Plain Optional clears the "not a valid choice" error of a blank-but-not-empty value
+    and leaves the value itself, which the form would then hand on as a choice."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        try:
+            super().__call__(form, field)
+        except StopValidation:
+            field.data = None
+            raise
 
 
 class SiteForm(FlaskForm):

@@ -8,7 +8,7 @@ from wtforms import RadioField, SelectField, TextAreaField, URLField
 from wtforms.validators import URL, InputRequired, Length, Optional, ValidationError
 
 from prizes.contest.models import Category
-from prizes.core.forms import SiteForm, options
+from prizes.core.forms import OptionalChoice, SiteForm, options
 from prizes.core.vocabulary import SDG_NAMES, SDG_NUMBERS
 from prizes.nominations.fields import NominationFields
 from prizes.nominations.models import Nomination, NominationStatus, ProjectStage
@@ -48,7 +48,9 @@ class NominationForm(SiteForm):
     partnerships = _long_text(_l("Partnerships"), _l("Who worked with you, and how."))
     challenges = _long_text(_l("Challenges and future"), _l("What was hard, and what comes next."))
     project_stage = RadioField(
-        _l("Stage of the project"), choices=options(STAGE_LABELS.items()), validators=[Optional()]
+        _l("Stage of the project"),
+        choices=options(STAGE_LABELS.items()),
+        validators=[OptionalChoice()],
     )
     link = URLField(
         _l("Link to the project"), validators=[Optional(), Length(max=500), URL(require_tld=False)]

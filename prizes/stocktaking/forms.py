@@ -25,7 +25,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from prizes.contest.models import Category
-from prizes.core.forms import QuickSelect, SiteForm, given, options
+from prizes.core.forms import OptionalChoice, QuickSelect, SiteForm, given, options
 from prizes.core.vocabulary import (
     SDG_NAMES,
     STAKEHOLDER_TYPE_LABELS,
@@ -56,31 +56,31 @@ class SearchForm(SiteForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
-    category = SelectField(_l("Category"), validators=[Optional()], widget=QuickSelect())
+    category = SelectField(_l("Category"), validators=[OptionalChoice()], widget=QuickSelect())
     action_line = SelectField(
         _l("Action line"),
         choices=options(ACTION_LINE_OPTIONS, blank=_l("Any")),
-        validators=[Optional()],
+        validators=[OptionalChoice()],
         widget=QuickSelect(),
     )
     sdg = SelectField(
         _l("SDG"),
         choices=options(SDG_OPTIONS, blank=_l("Any")),
-        validators=[Optional()],
+        validators=[OptionalChoice()],
         widget=QuickSelect(),
     )
-    country = SelectField(_l("Country"), validators=[Optional()], widget=QuickSelect())
+    country = SelectField(_l("Country"), validators=[OptionalChoice()], widget=QuickSelect())
     stakeholder_type = SelectField(
         _l("Stakeholder type"),
         choices=options(STAKEHOLDER_TYPE_LABELS.items(), blank=_l("Any")),
-        validators=[Optional()],
+        validators=[OptionalChoice()],
         widget=QuickSelect(),
     )
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=1990, max=2100)])
     sort = SelectField(
         _l("Sort by"),
         choices=options(SORT_LABELS.items()),
-        validators=[Optional()],
+        validators=[OptionalChoice()],
         widget=QuickSelect(),
     )
 

@@ -270,3 +270,30 @@ def test_the_review_queue_costs_the_same_for_any_length(
 
     few, many = queue_queries(2), queue_queries(10)
     assert len(few) == len(many), "\n---\n".join(few) + "\n=====\n" + "\n---\n".join(many)
+
+
+@pytest.mark.parametrize("stage", [" ", "\t"])
+def test_a_blank_stage_of_the_project_is_no_answer_not_a_500(
+    client, db, login_as, open_edition, stage
+):
+    """Found by the API fuzzer: a stage of spaces passed Optional and reached ProjectStage()."""
+    login_as("stakeholder")
+    entry = make_entry()
+    db.commit()
+    response = client.post_form(
+        f"/projects/{entry.id}/nominate", _form(project_stage=stage, action="save")
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    nomination = db.scalar(select(Nomination).where(Nomination.entry_id == entry.id))
+    assert nomination.project_stage is None
+
+
+def test_a_stage_that_is_not_offered_is_refused(client, db, login_as, open_edition):
+    login_as("stakeholder")
+    entry = make_entry()
+    db.commit()
+    response = client.post_form(
+        f"/projects/{entry.id}/nominate", _form(project_stage=" completed", action="save")
+    )
+    assert response.status_code == 422
+    assert db.scalar(select(func.count()).select_from(Nomination)) == 0
