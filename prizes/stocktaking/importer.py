@@ -31,7 +31,13 @@ from prizes.core.vocabulary import (
 )
 from prizes.db import db
 from prizes.stocktaking.fields import EntryFields
-from prizes.stocktaking.models import EntryActionLine, EntrySdg, EntryStatus, StocktakingEntry
+from prizes.stocktaking.models import (
+    EntryActionLine,
+    EntryCountry,
+    EntrySdg,
+    EntryStatus,
+    StocktakingEntry,
+)
 from prizes.stocktaking.services import entry_values, fill_entry
 
 FORMATS = (".csv", ".json")
@@ -420,7 +426,7 @@ def apply_rows(
 
 
 def _insert_new(rows: Sequence[EntryRow], now: datetime) -> None:
-    """New entries, their action lines and SDGs in three bulk INSERTs (one object and
+    """New entries, their action lines, SDGs and other countries in bulk INSERTs (one object and
     its change tracking per entry and per link made a large import take half a minute)."""
     if not rows:
         return
@@ -441,8 +447,13 @@ def _insert_new(rows: Sequence[EntryRow], now: datetime) -> None:
         for entry_id, row in zip(ids, rows, strict=True)
         for sdg in sorted(set(row.sdgs))
     ]
+    countries = [
+        {"entry_id": entry_id, "country": code}
+        for entry_id, row in zip(ids, rows, strict=True)
+        for code in sorted({code.upper() for code in row.other_countries} - {row.country})
+    ]
     # One multi-row VALUES per few thousand links: an executemany sends one statement a row.
-    for model, links in ((EntryActionLine, lines), (EntrySdg, sdgs)):
+    for model, links in ((EntryActionLine, lines), (EntrySdg, sdgs), (EntryCountry, countries)):
         for start in range(0, len(links), LINKS_PER_STATEMENT):
             db.session.execute(insert(model).values(links[start : start + LINKS_PER_STATEMENT]))
 
