@@ -321,6 +321,17 @@ def test_a_full_edition_has_18_winners_and_72_champions(db, outbox, client, runn
         args=["verify-results", str(bundle_file), "--signature", str(seal_file)]
     )
     assert resigned.exit_code == 1 and "the record was changed" in resigned.output
+    keyless = runner.invoke(
+        args=[
+            "verify-results",
+            str(bundle_file),
+            "--signature",
+            str(seal_file),
+            "--key",
+            str(tmp_path / "absent.pem"),
+        ]
+    )
+    assert keyless.exit_code == 1 and "cannot read the key" in keyless.output
     bundle_file.write_text(record.data.decode()[:-30])  # truncated
     truncated = runner.invoke(args=["verify-results", str(bundle_file)])
     assert truncated.exit_code == 1 and "truncated or damaged" in truncated.output

@@ -28,6 +28,18 @@ def load_json(path: Path, what: str) -> object:
         ) from None
 
 
+def public_key(key_file: Path | None) -> bytes:
+    """The key a check is made with: the file given (PEM), else this installation's own."""
+    from prizes.transparency import signing
+
+    if key_file is None:
+        return signing.public_pem().encode()
+    try:
+        return key_file.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"cannot read the key {key_file}: {error}") from None
+
+
 @click.command("verify-log")
 @click.argument("log_file", type=click.Path(path_type=Path))
 @click.option(
@@ -44,19 +56,11 @@ def load_json(path: Path, what: str) -> object:
 )
 def verify_log_command(log_file: Path, key_file: Path | None, head_file: Path | None) -> None:
     """Check a vote log's leaves against a signed head and its signature, and recount."""
-    from prizes.transparency import signing
-
     document = load_json(log_file, "log")
     head = load_json(head_file, "head") if head_file else None
     if head is not None and not isinstance(head, dict):
         raise click.ClickException("the head file does not hold a head")
-    if key_file:
-        try:
-            key = key_file.read_bytes()
-        except OSError as error:
-            raise click.ClickException(f"cannot read the key {key_file}: {error}") from None
-    else:
-        key = signing.public_pem().encode()
+    key = public_key(key_file)
     report = verify.verify_log(document, key, head=head)
     for note in report.notes:
         click.echo(f"note: {note}")
@@ -96,7 +100,7 @@ def verify_results_command(
     document = load_json(bundle_file, "results record")
     if signature_file:
         seal = load_json(signature_file, "signature")
-        key = key_file.read_bytes() if key_file else signing.public_pem().encode()
+        key = public_key(key_file)
         sha = bundle.digest(document) if isinstance(document, dict) else ""
         signed = seal.get("sha256") if isinstance(seal, dict) else None
         if not isinstance(seal, dict) or signed != sha:
