@@ -222,7 +222,11 @@ def test_backup_refuses_an_existing_file_and_an_unwritable_path(site: Site, tmp_
     made = tmp_path / "good.db"
     result = site.run("backup", str(made))
     assert result.exit_code == 0 and f"Backed up to {made}" in result.output
-    assert sqlite3.connect(made).execute("SELECT count(*) FROM votes").fetchone() == (3,)
+    made_copy = sqlite3.connect(made)
+    try:
+        assert made_copy.execute("SELECT count(*) FROM votes").fetchone() == (3,)
+    finally:
+        made_copy.close()
 
 
 def test_backup_never_makes_a_database_that_was_not_there(tmp_path: Path):

@@ -13,6 +13,7 @@ from prizes.contest.models import Category, Edition, Phase
 from prizes.core.vocabulary import ActionLine
 from prizes.nominations.models import Nomination
 from prizes.stocktaking.models import StocktakingEntry
+from prizes.transparency.queries import log_is_public
 from prizes.voting.models import VotingRound
 
 ACTION_LINE_LABELS = {
@@ -55,7 +56,7 @@ def action_line(line: ActionLine) -> dict[str, Any]:
     return {"code": line.value, "label": str(ACTION_LINE_LABELS[line])}
 
 
-def voting_round(item: VotingRound) -> dict[str, Any]:
+def voting_round(item: VotingRound, moment: datetime) -> dict[str, Any]:
     return {
         "id": item.id,
         "number": item.number,
@@ -63,11 +64,20 @@ def voting_round(item: VotingRound) -> dict[str, Any]:
         "opens_at": utc(item.opens_at),
         "closes_at": utc(item.closes_at),
         "final": item.finalised_at is not None,
+        "transparency": url_for("api.transparency", round_id=item.id)
+        if transparency_is_public(item, moment)
+        else None,
     }
 
 
 def is_published(edition: Edition, moment: datetime) -> bool:
     return edition.results_published_at is not None and edition.results_published_at <= moment
+
+
+def transparency_is_public(item: VotingRound, moment: datetime) -> bool:
+    """The report and the log of a round go out with the edition's results (see
+    ``log_is_public``), not before their time when the publication is scheduled."""
+    return log_is_public(item) and is_published(item.edition, moment)
 
 
 def edition(item: Edition, rounds: list[VotingRound], moment: datetime) -> dict[str, Any]:
@@ -94,7 +104,7 @@ def edition(item: Edition, rounds: list[VotingRound], moment: datetime) -> dict[
             if is_published(item, moment)
             else None,
         },
-        "rounds": [voting_round(r) for r in rounds],
+        "rounds": [voting_round(r, moment) for r in rounds],
         "nominated_list_public": item.nominated_list_is_public,
         "results_published": is_published(item, moment),
         "links": links,

@@ -75,6 +75,11 @@ class Round(ma.Schema):
     opens_at = fields.String(required=True, metadata={"format": "date-time"})
     closes_at = fields.String(required=True, metadata={"format": "date-time"})
     final = fields.Boolean(required=True)
+    transparency = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The round's transparency report, once it is public."},
+    )
 
 
 class Edition(ma.Schema):
@@ -197,6 +202,47 @@ class Results(ma.Schema):
     status = fields.String(required=True, validate=validate.OneOf(["champions", "published"]))
     categories = fields.List(fields.Nested(CategoryResult), required=True)
     counts = fields.List(fields.Nested(RoundCounts), required=True)
+
+
+class Head(ma.Schema):
+    """A signed tree head of a round's vote log (docs/transparency.md)."""
+
+    round_id = fields.Integer(required=True)
+    tree_size = fields.Integer(required=True)
+    root_hash = fields.String(required=True)
+    signed_at = fields.String(required=True, metadata={"format": "date-time"})
+    signature = fields.String(required=True)
+    key_id = fields.String(required=True)
+    final = fields.Boolean(required=True)
+
+
+class DayCount(ma.Schema):
+    day = fields.String(required=True, metadata={"format": "date"})
+    votes = fields.Integer(required=True)
+
+
+class Transparency(ma.Schema):
+    """A round's transparency report, and where its vote log and signed heads are."""
+
+    round_id = fields.Integer(required=True)
+    round = fields.String(required=True)
+    edition = fields.Integer(required=True)
+    votes_cast = fields.Integer(required=True)
+    valid = fields.Integer(required=True)
+    invalidated = fields.Integer(required=True)
+    invalidated_by_reason = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), required=True
+    )
+    flags = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        required=True,
+    )
+    votes_per_day = fields.List(fields.Nested(DayCount), required=True)
+    distinct_voters = fields.Integer(required=True)
+    distinct_networks = fields.Integer(required=True)
+    final_head = fields.Nested(Head, required=True, allow_none=True)
+    links = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
 class ArchiveItem(ma.Schema):

@@ -26,6 +26,8 @@ from prizes.review.decisions import decisions_of
 from prizes.review.models import Decision, DecisionOutcome
 from prizes.stocktaking.models import EntryStatus, StocktakingEntry
 from prizes.stocktaking.queries import EntryFilters, Sort
+from prizes.transparency.report import round_report
+from prizes.transparency.views import KEY_PATH
 from prizes.voting.models import VotingRound
 from prizes.voting.queries import list_rounds, ranking
 
@@ -313,6 +315,31 @@ def results(args: dict[str, Any], year: int) -> Response:
                 "counts": _public_counts(found) if published else [],
             }
         )
+
+
+@bp.route("/rounds/<int:round_id>/transparency")
+@bp.response(200, s.Transparency)
+@_documented(404, 429)
+def transparency(round_id: int) -> Response:
+    """A round's transparency report, with links to its vote log, its signed heads and the
+    contest's public key. Public with the results, for a round that publishes its tally
+    (the log recounts to the per-project counts); 404 before."""
+    found = db.session.get(VotingRound, round_id)
+    if not (found and present.transparency_is_public(found, moment())):
+        return _not_found()
+    report = round_report(found)
+    report["edition"] = found.edition.year
+    report["votes_per_day"] = [
+        {"day": d["day"], "votes": d["votes"]} for d in report["votes_per_day"]
+    ]
+    report["links"] = {
+        "report": url_for("transparency.report_page", round_id=found.id),
+        "log": url_for("transparency.log_file", round_id=found.id),
+        "heads": url_for("transparency.heads", round_id=found.id),
+        "public_key": KEY_PATH,
+        "edition": url_for("api.edition", year=found.edition.year),
+    }
+    return _json(report)
 
 
 @bp.route("/archive")

@@ -46,6 +46,8 @@ def _walk(client, app, contest, db):
             paths = [rule.replace("<int:year>", str(contest.edition.year))]
         if "<int:entry_id>" in rule:
             paths = [rule.replace("<int:entry_id>", str(i)) for i in entry_ids + draft_ids]
+        if "<int:round_id>" in rule:
+            paths = [rule.replace("<int:round_id>", str(contest.round.id))]
         for path in paths:
             variants = [path]
             if path.endswith("/nominated"):
@@ -96,10 +98,14 @@ def test_no_private_data_in_any_answer_at_any_phase(client, app, db, phase):
     }.get(phase)
     if phase == "champions":
         assert all(not c["winners"] for c in json.loads(results)["categories"])
+    # The round's transparency report goes out with the results, not before.
+    report = json.loads(answers[f"/api/v1/rounds/{contest.round.id}/transparency"])
+    assert ("votes_cast" in report) is (phase == "announced"), phase
 
 
 def test_the_walk_covers_every_api_route(app):
     rules = _api_rules(app)
     assert "/api/v1/entries/<int:entry_id>" in rules
     assert "/api/v1/editions/<int:year>/nominated" in rules
+    assert "/api/v1/rounds/<int:round_id>/transparency" in rules
     assert len(rules) >= 10

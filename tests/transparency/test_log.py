@@ -283,6 +283,15 @@ def test_the_transparency_report_comes_with_the_results(db, client, log_contest)
     assert report["final_head"]["tree_size"] == 11
     page = client.get(url)
     assert page.status_code == 200 and report["final_head"]["root_hash"].encode() in page.data
+    # The API gives the same report, and the way to the files that check it.
+    api_url = f"/api/v1/rounds/{voting_round.id}/transparency"
+    from_api = client.get(api_url).get_json()
+    assert {key: from_api[key] for key in report} == report
+    assert from_api["edition"] == voting_round.edition.year
+    for link in ("log", "heads", "public_key", "report"):
+        assert client.get(from_api["links"][link]).status_code == 200, link
+    edition = client.get(from_api["links"]["edition"]).get_json()
+    assert [r["transparency"] for r in edition["rounds"]] == [api_url]
 
 
 def test_a_quiet_round_asks_for_no_batch(db, log_contest) -> None:
