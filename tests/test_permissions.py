@@ -433,6 +433,13 @@ OBJECT_ROUTES = {
         lambda s: f"/transparency/rounds/{s.voting_round.id}/report.json",
         hidden("secretariat"),
     ),
+    # The API shows the public only: the open round's report is hidden from the secretariat
+    # too (the site's own page shows it to them).
+    "api.transparency": (
+        "GET",
+        lambda s: f"/api/v1/rounds/{s.voting_round.id}/transparency",
+        dict.fromkeys(ACTORS, 404),
+    ),
     # The results record of a published edition is public; of the open one, it is not.
     "transparency.results_record[published]": (
         "GET",
