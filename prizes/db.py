@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -154,6 +155,9 @@ class Database:
         engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
         app.extensions["prizes.db"] = _State(engine, sessionmaker(bind=engine))
         app.teardown_appcontext(self._close_session)
+        # An app that goes away (a short-lived one in a command or a test) closes its pooled
+        # connections itself rather than leaving them to the garbage collector.
+        weakref.finalize(app, engine.dispose)
 
     @staticmethod
     def _state() -> _State:
