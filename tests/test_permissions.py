@@ -124,6 +124,8 @@ NOT_PAGES = {
     # POST only, and a download per export (tests/test_exports.py checks who gets it).
     "exports.request_export",
     "exports.download",
+    # A round's report, public with the results: walked in tests/api/test_privacy.py.
+    "api.transparency",
 }
 
 
@@ -390,6 +392,22 @@ OBJECT_ROUTES = {
         "GET",
         lambda s: f"/admin/rounds/{s.voting_round.id}/flags",
         allow("secretariat"),
+    ),
+    "rounds.integrity_page": (
+        "GET",
+        lambda s: f"/admin/rounds/{s.voting_round.id}/integrity",
+        allow("secretariat"),
+    ),
+    # The seeded round is open: the check is refused (back to the page), nothing written.
+    "rounds.check_integrity": (
+        "POST",
+        lambda s: f"/admin/rounds/{s.voting_round.id}/integrity/check",
+        allow("secretariat", ok=302),
+    ),
+    "rounds.decide_integrity": (
+        "POST",
+        lambda s: f"/admin/rounds/{s.voting_round.id}/integrity/{s.ballot[0].id}",
+        allow("secretariat", ok=422),
     ),
     "rounds.decide_flag": (
         "POST",
