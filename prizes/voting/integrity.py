@@ -29,6 +29,7 @@ from prizes.accounts.models import User
 from prizes.core import audit, mail
 from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError
+from prizes.core.urls import external_url
 from prizes.db import db
 from prizes.voting.models import (
     FlagStatus,
@@ -239,6 +240,8 @@ def decide(
         voting_round=voting_round,
         review=review,
         disqualified=disqualify,
+        deadline=voting_round.edition.dispute_deadline(now),
+        dispute_url=external_url("disputes.open_dispute", nomination=nomination.id),
     )
     bump_after_commit(db.session, "catalogue", f"tally:{voting_round.id}")
     audit.record(

@@ -16,6 +16,7 @@ from prizes.contest.models import Edition
 from prizes.core import audit, mail
 from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError
+from prizes.core.urls import external_url
 from prizes.db import db
 from prizes.nominations.models import Nomination, NominationStatus
 from prizes.voting import integrity, queries
@@ -60,11 +61,11 @@ def invalidate_votes(votes: Sequence[Vote], *, by: User, reason: str, now: datet
         db.session, "votes.invalidated", actor=by, target=None, vote_ids=ids, reason=reason
     )
     changed = set(ids)
-    _tell_voters([vote for vote in votes if vote.id in changed])
+    _tell_voters([vote for vote in votes if vote.id in changed], now)
     return len(ids)
 
 
-def _tell_voters(votes: Sequence[Vote]) -> None:
+def _tell_voters(votes: Sequence[Vote], now: datetime) -> None:
     """One mail per voter and round: which of their votes were invalidated, and the code."""
     by_voter: dict[tuple[int, int], list[Vote]] = defaultdict(list)
     for vote in votes:
@@ -86,6 +87,11 @@ def _tell_voters(votes: Sequence[Vote]) -> None:
             voting_round=theirs[0].round,
             votes=sorted(theirs, key=lambda vote: vote.category.number),
             reason_code=INVALIDATION_REASON_CODE,
+            # The dispute window runs from the round's close, or from now if later.
+            deadline=theirs[0].round.edition.dispute_deadline(max(now, theirs[0].round.closes_at)),
+            dispute_url=external_url("disputes.open_dispute", vote=theirs[0].id)
+            if len(theirs) == 1
+            else external_url("voting.my_votes"),
         )
 
 
