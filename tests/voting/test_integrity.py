@@ -258,3 +258,14 @@ def test_the_edition_form_sets_the_threshold_and_the_window(client, db, login_as
     assert default.status_code == 302
     edition = db.scalar(select(Edition).where(Edition.year == 2041))
     assert (edition.integrity_threshold_percent, edition.dispute_window_days) == (30, 7)
+
+
+def test_the_fraud_checks_after_the_close_mark_the_nominees(db, marked):
+    from prizes import jobs
+
+    summary = jobs.DURABLE["fraud_checks"].work(marked.voting_round.id, None)  # type: ignore[arg-type]
+    assert summary.endswith("1 nominations marked")
+    review = db.scalar(select(IntegrityReview))
+    assert (review.nomination_id, review.status) == (marked.ballot[4][0].id, ReviewStatus.PENDING)
+    again = jobs.DURABLE["fraud_checks"].work(marked.voting_round.id, None)  # type: ignore[arg-type]
+    assert "marked" not in again
