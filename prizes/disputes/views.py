@@ -46,17 +46,17 @@ class Subject:
         return None
 
     def deadline(self, moment: datetime) -> datetime | None:
+        """Until when a dispute about it may be opened (None before its step)."""
         step = self.step(moment)
-        edition = (
-            self.vote.round.edition
-            if self.vote
-            else self.nomination.edition
-            if self.nomination
-            else self.voting_round.edition
-            if self.voting_round
-            else None
-        )
-        return edition.dispute_deadline(step) if step and edition else None
+        if self.vote is not None:
+            edition = self.vote.round.edition
+        elif self.nomination is not None:
+            edition = self.nomination.edition
+        elif self.voting_round is not None:
+            edition = self.voting_round.edition
+        else:
+            return None
+        return edition.dispute_deadline(step) if step else None
 
 
 def _subject() -> Subject:
