@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from prizes.admin.voting import bp as rounds_bp
     from prizes.contest.views import bp as contest_bp
     from prizes.core import health, proof_of_work, replica
+    from prizes.disputes.views import bp as disputes_bp
     from prizes.nominations.views import bp as nominations_bp
     from prizes.review.results import bp as results_bp
     from prizes.review.views import bp as review_bp
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         editions_bp,
         exports_bp,
         imports_bp,
+        disputes_bp,
     ):
         app.register_blueprint(blueprint)
     replica.init_app(app)  # after the blueprints: it wraps some of their views

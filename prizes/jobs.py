@@ -308,14 +308,20 @@ def _fraud_checks(round_id: int, run: runs.JobRun) -> str:
     from prizes.core.clock import now
     from prizes.db import db
     from prizes.voting.fraud import compute_flags
+    from prizes.voting.integrity import mark_for_review
     from prizes.voting.models import VotingRound
 
     voting_round = db.session.get(VotingRound, round_id)
     if voting_round is None:
         return "no such round"
-    flags = compute_flags(voting_round, now=now())
+    moment = now()
+    flags = compute_flags(voting_round, now=moment)
+    marked = []
+    # Once the round has closed, the checks' flags decide the integrity threshold too.
+    if voting_round.finalised_at is None and moment >= voting_round.closes_at:
+        marked = mark_for_review(voting_round, now=moment)
     db.session.commit()
-    return f"{len(flags)} flags"
+    return f"{len(flags)} flags" + (f", {len(marked)} nominations marked" if marked else "")
 
 
 def compute_round_flags(round_id: int) -> runs.JobRun:

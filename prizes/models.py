@@ -6,6 +6,7 @@ from prizes.core.audit import AuditEvent
 from prizes.core.mail import OutgoingMail
 from prizes.core.proof_of_work import UsedChallenge
 from prizes.core.runs import JobRun
+from prizes.disputes.models import Dispute, DisputeOpinion
 from prizes.exports.models import Export
 from prizes.nominations.models import Nomination, NominationSdgLink
 from prizes.review.models import (
@@ -19,7 +20,7 @@ from prizes.review.models import (
 from prizes.stocktaking.models import EntryActionLine, EntryCountry, EntrySdg, StocktakingEntry
 from prizes.stocktaking.uploads import ImportRun
 from prizes.transparency.models import LogLeaf, LogNode, TreeHead
-from prizes.voting.models import BallotEntry, SuspicionFlag, Vote, VotingRound
+from prizes.voting.models import BallotEntry, IntegrityReview, SuspicionFlag, Vote, VotingRound
 
 __all__ = [
     "AuditEvent",
@@ -27,6 +28,8 @@ __all__ = [
     "Category",
     "ConflictDeclaration",
     "Decision",
+    "Dispute",
+    "DisputeOpinion",
     "Edition",
     "EntryActionLine",
     "EntryCountry",
@@ -35,6 +38,7 @@ __all__ = [
     "ExpertInvitation",
     "Export",
     "ImportRun",
+    "IntegrityReview",
     "JobRun",
     "LogLeaf",
     "LogNode",

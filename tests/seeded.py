@@ -18,6 +18,7 @@ from prizes.core.clock import now
 from prizes.core.tokens import make_token
 from prizes.core.vocabulary import ActionLine
 from prizes.db import db
+from prizes.disputes.models import Dispute, DisputeState, DisputeSubject
 from prizes.exports.models import Export, ExportKind
 from prizes.nominations.models import Nomination, NominationStatus
 from prizes.review import services as review
@@ -66,6 +67,7 @@ class Seeded:
     vote: Vote  # the voter's
     other_vote: Vote  # the other voter's
     flag: SuspicionFlag
+    dispute: Dispute  # the voter's, about their vote, referred to the expert group
     export: Export  # a queued export of the round's votes
     # Links that carry a token
     invitation_token: str
@@ -184,6 +186,20 @@ def seed_contest() -> Seeded:
         vote_count=1,
     )
     db.session.add(flag)
+    dispute = Dispute(
+        edition_id=edition.id,
+        round_id=voting_round.id,
+        subject=DisputeSubject.VOTE,
+        vote_id=vote.id,
+        opened_by_id=voter.id,
+        deadline_at=voting_round.closes_at + timedelta(days=7),
+        statement="My vote was recorded for the wrong project.",
+        state=DisputeState.REFERRED,
+        referral_note="Is the log's record enough?",
+        referred_at=now(),
+        referred_by_id=secretariat.id,
+    )
+    db.session.add(dispute)
     export = Export(kind=ExportKind.VOTES, round_id=voting_round.id, requested_by_id=secretariat.id)
     db.session.add(export)
 
@@ -249,6 +265,7 @@ def seed_contest() -> Seeded:
         vote=vote,
         other_vote=other_vote,
         flag=flag,
+        dispute=dispute,
         export=export,
         invitation_token=invitation_token,
         reset_token=reset_token,
@@ -268,8 +285,10 @@ def url_values(seeded: Seeded) -> dict[str, object]:
         "round_id": seeded.voting_round.id,
         "position": 1,
         "flag_id": seeded.flag.id,
+        "dispute_id": seeded.dispute.id,
         "export_id": seeded.export.id,
         "decision": "dismiss",
+        "step": "answer",
         "year": seeded.past_edition.year,
         "kind": "csv",
         "stage_name": "selection",

@@ -38,6 +38,9 @@ ROUTES = {
     "accounts.change_email": ("/account/email", SIGNED_IN),
     "accounts.two_factor_setup": ("/account/two-factor", SIGNED_IN),
     "voting.my_votes": ("/vote/mine", VERIFIED),
+    "disputes.mine": ("/disputes/mine", VERIFIED),
+    "disputes.admin_index": ("/admin/disputes/", only("secretariat")),
+    "disputes.referred": ("/review/disputes/", only("expert")),
     "stocktaking.mine": ("/projects/mine", only("stakeholder")),
     "stocktaking.search": ("/projects/", PUBLIC),
     "stocktaking.create": ("/projects/new", only("stakeholder")),
@@ -124,6 +127,8 @@ NOT_PAGES = {
     # POST only, and a download per export (tests/test_exports.py checks who gets it).
     "exports.request_export",
     "exports.download",
+    # A round's report, public with the results: walked in tests/api/test_privacy.py.
+    "api.transparency",
 }
 
 
@@ -391,6 +396,22 @@ OBJECT_ROUTES = {
         lambda s: f"/admin/rounds/{s.voting_round.id}/flags",
         allow("secretariat"),
     ),
+    "rounds.integrity_page": (
+        "GET",
+        lambda s: f"/admin/rounds/{s.voting_round.id}/integrity",
+        allow("secretariat"),
+    ),
+    # The seeded round is open: the check is refused (back to the page), nothing written.
+    "rounds.check_integrity": (
+        "POST",
+        lambda s: f"/admin/rounds/{s.voting_round.id}/integrity/check",
+        allow("secretariat", ok=302),
+    ),
+    "rounds.decide_integrity": (
+        "POST",
+        lambda s: f"/admin/rounds/{s.voting_round.id}/integrity/{s.ballot[0].id}",
+        allow("secretariat", ok=422),
+    ),
     "rounds.decide_flag": (
         "POST",
         lambda s: f"/admin/rounds/flags/{s.flag.id}/action",
@@ -455,6 +476,47 @@ OBJECT_ROUTES = {
         "GET",
         lambda s: f"/editions/{s.past_edition.year}/results/record.sig.json",
         dict.fromkeys(ACTORS, 200),
+    ),
+    # A dispute is about one's own vote, a nomination one may see, or a final round's result.
+    "disputes.open_dispute[own vote]": (
+        "GET",
+        lambda s: f"/disputes/new?vote={s.vote.id}",
+        {**hidden("voter"), "anonymous": 302},
+    ),
+    "disputes.open_dispute[post, own vote]": (
+        "POST",
+        lambda s: f"/disputes/new?vote={s.vote.id}",
+        {**dict.fromkeys(ACTORS, 404), "anonymous": 302, "voter": 422},
+    ),
+    "disputes.open_dispute[public nomination]": (
+        "GET",
+        lambda s: f"/disputes/new?nomination={s.ballot[0].id}",
+        {**dict.fromkeys(ACTORS, 200), "anonymous": 302},
+    ),
+    "disputes.open_dispute[draft]": (
+        "GET",
+        lambda s: f"/disputes/new?nomination={s.draft.id}",
+        {**hidden("owner"), "anonymous": 302},
+    ),
+    "disputes.open_dispute[round not final]": (
+        "GET",
+        lambda s: f"/disputes/new?round={s.voting_round.id}",
+        {**dict.fromkeys(ACTORS, 404), "anonymous": 302},
+    ),
+    "disputes.admin_detail": (
+        "GET",
+        lambda s: f"/admin/disputes/{s.dispute.id}",
+        allow("secretariat"),
+    ),
+    "disputes.admin_step": (
+        "POST",
+        lambda s: f"/admin/disputes/{s.dispute.id}/answer",
+        allow("secretariat", ok=422),
+    ),
+    "disputes.opinion": (
+        "POST",
+        lambda s: f"/review/disputes/{s.dispute.id}/opinion",
+        allow(*EXPERTS, ok=422),
     ),
     # Last: the owner's withdrawal succeeds and changes the nomination.
     "nominations.withdraw": (

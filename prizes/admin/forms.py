@@ -77,6 +77,18 @@ class ProofOfWorkForm(SiteForm):
     required = HiddenField(validators=[InputRequired(), AnyOf(["on", "off"])])
 
 
+class IntegrityDecisionForm(SiteForm):
+    """The secretariat's decision on a nomination that passed the integrity threshold."""
+
+    decision = HiddenField(validators=[InputRequired(), AnyOf(["keep", "disqualify"])])
+    reason = TextAreaField(
+        _l("Reason (sent to the nominator)"),
+        description=_l("Required to disqualify."),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 2},
+    )
+
+
 class OverrideForm(SiteForm):
     """A step of the timeline; the reason is asked when it is taken before its date (the
     service says so), and kept with the override on the edition's timeline."""
@@ -120,6 +132,24 @@ class EditionForm(SiteForm):
     score_max = IntegerField(
         _l("Highest score"), default=10, validators=[InputRequired(), NumberRange(min=1, max=100)]
     )
+    integrity_threshold_percent = IntegerField(
+        _l("Integrity threshold (per cent)"),
+        default=30,
+        description=_l(
+            "A nominee whose votes in a round are invalidated or in open suspicion flags for "
+            "more than this share awaits the secretariat's review before the shortlist."
+        ),
+        validators=[Optional(), NumberRange(min=1, max=100)],
+    )
+    dispute_window_days = IntegerField(
+        _l("Dispute window (days)"),
+        default=7,
+        description=_l(
+            "How long after a step (a round's close, an invalidation, the results) a dispute "
+            "about it may be opened."
+        ),
+        validators=[Optional(), NumberRange(min=0, max=365)],
+    )
     date_change_reason = TextAreaField(
         _l("Reason for moving a date that has come"),
         description=_l(
@@ -141,6 +171,9 @@ class EditionForm(SiteForm):
             shortlist_size=given(self.shortlist_size.data),
             score_min=given(self.score_min.data),
             score_max=given(self.score_max.data),
+            # Left empty, the contest's defaults.
+            integrity_threshold_percent=_or(self.integrity_threshold_percent.data, 30),
+            dispute_window_days=_or(self.dispute_window_days.data, 7),
         )
 
     @staticmethod
@@ -155,7 +188,13 @@ class EditionForm(SiteForm):
             "shortlist_size": edition.shortlist_size,
             "score_min": edition.score_min,
             "score_max": edition.score_max,
+            "integrity_threshold_percent": edition.integrity_threshold_percent,
+            "dispute_window_days": edition.dispute_window_days,
         }
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 class CriterionForm(Form):

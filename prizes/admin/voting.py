@@ -10,7 +10,12 @@ from flask_babel import gettext as _
 
 from prizes.accounts.models import Role
 from prizes.accounts.permissions import roles_required, signed_in_user
-from prizes.admin.forms import CloseRoundForm, ProofOfWorkForm, RoundSetupForm
+from prizes.admin.forms import (
+    CloseRoundForm,
+    IntegrityDecisionForm,
+    ProofOfWorkForm,
+    RoundSetupForm,
+)
 from prizes.contest.models import Edition
 from prizes.core import runs as job_runs
 from prizes.core.clock import now
@@ -19,9 +24,9 @@ from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.db import db
 from prizes.jobs import compute_round_flags
 from prizes.nominations.queries import list_editions
-from prizes.voting import queries, rounds
+from prizes.voting import integrity, queries, rounds
 from prizes.voting.forms import InvalidateForm
-from prizes.voting.models import SuspicionFlag, VotingRound, flag_label
+from prizes.voting.models import ReviewStatus, SuspicionFlag, VotingRound, flag_label
 from prizes.voting.views import results_of
 
 bp = Blueprint("rounds", __name__, url_prefix="/admin/rounds")
@@ -86,6 +91,9 @@ def _detail_page(
         close_form=close_form or CloseRoundForm(),
         is_open=voting_round.is_open(now()),
         has_closed=now() >= voting_round.closes_at,
+        awaiting_review=len(integrity.awaiting_review(voting_round))
+        if now() >= voting_round.closes_at and not voting_round.finalised_at
+        else 0,
     )
     return page, status
 
@@ -192,3 +200,66 @@ def decide_flag(flag_id: int, decision: str) -> ResponseReturnValue:
         )
         return page, 422
     return redirect(url_for("rounds.flags", round_id=flag.round_id))
+
+
+@bp.route("/<int:round_id>/integrity")
+def integrity_page(round_id: int) -> ResponseReturnValue:
+    """The nominees passing the edition's integrity threshold, and the reviews decided."""
+    voting_round = queries.get_round(round_id) or abort(404)
+    return _integrity_page(voting_round, IntegrityDecisionForm())
+
+
+def _integrity_page(
+    voting_round: VotingRound, form: IntegrityDecisionForm, status: int = 200
+) -> ResponseReturnValue:
+    shares = integrity.nominee_shares(voting_round)
+    reviews = integrity.reviews_of(voting_round.id)
+    over = integrity.over_threshold(voting_round)
+    listed = sorted(
+        {s.nomination_id for s in over} | set(reviews),
+        key=lambda nid: (-(shares[nid].share if nid in shares else 0.0), nid),
+    )
+    page = render_template(
+        "admin/integrity.html",
+        voting_round=voting_round,
+        threshold=voting_round.edition.integrity_threshold_percent,
+        rows=[(nid, shares.get(nid), reviews.get(nid)) for nid in listed],
+        nominations=queries.nominations_by_id(listed),
+        has_closed=now() >= voting_round.closes_at,
+        form=form,
+    )
+    return page, status
+
+
+@bp.route("/<int:round_id>/integrity/check", methods=["POST"])
+def check_integrity(round_id: int) -> ResponseReturnValue:
+    voting_round = queries.get_round(round_id) or abort(404)
+    on_refusal_go_to(url_for("rounds.integrity_page", round_id=round_id))
+    marked = integrity.mark_for_review(voting_round, now=now(), by=signed_in_user())
+    flash(_("Nominations newly marked for review: %(count)d.", count=len(marked)), "success")
+    return redirect(url_for("rounds.integrity_page", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/integrity/<int:nomination_id>", methods=["POST"])
+def decide_integrity(round_id: int, nomination_id: int) -> ResponseReturnValue:
+    voting_round = queries.get_round(round_id) or abort(404)
+    form = IntegrityDecisionForm()
+    if not form.validate_on_submit():
+        return _integrity_page(voting_round, form, 422)
+    on_refusal_go_to(url_for("rounds.integrity_page", round_id=round_id))
+    review = integrity.decide(
+        voting_round,
+        nomination_id,
+        disqualify=form.decision.data == "disqualify",
+        reason=form.reason.data,
+        by=signed_in_user(),
+        now=now(),
+    )
+    if review.status == ReviewStatus.DISQUALIFIED:
+        flash(
+            _("The nomination is disqualified from this round; its nominator is told."),
+            "success",
+        )
+    else:
+        flash(_("The nomination is kept in the round; its nominator is told."), "success")
+    return redirect(url_for("rounds.integrity_page", round_id=round_id))

@@ -221,6 +221,21 @@ class DayCount(ma.Schema):
     votes = fields.Integer(required=True)
 
 
+class IntegrityDecision(ma.Schema):
+    nomination_id = fields.Integer(required=True)
+    suspect_share = fields.Float(required=True)
+    decision = fields.String(required=True, metadata={"enum": ["pending", "kept", "disqualified"]})
+
+
+class DisputeOutcome(ma.Schema):
+    number = fields.Integer(required=True)
+    about = fields.String(required=True, metadata={"enum": ["vote", "nomination", "result"]})
+    state = fields.String(required=True)
+    outcome = fields.String(required=True, allow_none=True)
+    opened_on = fields.String(required=True, metadata={"format": "date"})
+    closed_on = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+
+
 class Transparency(ma.Schema):
     """A round's transparency report, and where its vote log and signed heads are."""
 
@@ -242,6 +257,8 @@ class Transparency(ma.Schema):
     distinct_voters = fields.Integer(required=True)
     distinct_networks = fields.Integer(required=True)
     final_head = fields.Nested(Head, required=True, allow_none=True)
+    integrity_reviews = fields.List(fields.Nested(IntegrityDecision), required=True)
+    disputes = fields.List(fields.Nested(DisputeOutcome), required=True)
     links = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 

@@ -19,3 +19,5 @@ class EditionFields:
     shortlist_size: int = 5
     score_min: int = 1
     score_max: int = 10
+    integrity_threshold_percent: int = 30
+    dispute_window_days: int = 7

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -98,6 +98,10 @@ class Edition(Base):
         CheckConstraint("review_closes_at <= selection_closes_at", name="selection_order"),
         CheckConstraint("shortlist_size BETWEEN 1 AND 20", name="shortlist_size_range"),
         CheckConstraint("score_min < score_max", name="score_scale"),
+        CheckConstraint(
+            "integrity_threshold_percent BETWEEN 1 AND 100", name="integrity_threshold_range"
+        ),
+        CheckConstraint("dispute_window_days BETWEEN 0 AND 365", name="dispute_window_range"),
         # The champions are announced from a vote on the announced nominated list.
         CheckConstraint(
             "champions_announced_at IS NULL OR nominated_list_announced_at IS NOT NULL",
@@ -130,6 +134,15 @@ class Edition(Base):
     score_max: Mapped[int] = mapped_column(SmallInteger, default=10)
     show_votes_to_experts: Mapped[bool] = mapped_column(Boolean, default=False)
     conflict_on_same_country: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The integrity threshold: a nominee whose votes in a round are invalidated, or sit in
+    # open suspicion flags, for more than this share (in per cent) awaits the secretariat's
+    # review before the round's shortlist is made (prizes.voting.integrity).
+    integrity_threshold_percent: Mapped[int] = mapped_column(
+        SmallInteger, default=30, server_default="30"
+    )
+    # How many days after the step it is about (a round's close, an invalidation, the
+    # results' publication) a dispute may be opened (prizes.disputes).
+    dispute_window_days: Mapped[int] = mapped_column(SmallInteger, default=7, server_default="7")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     def phase(self, moment: datetime, *, voting_open: bool = False) -> Phase:
@@ -148,6 +161,10 @@ class Edition(Base):
 
     def accepts_submissions(self, moment: datetime) -> bool:
         return self.submission_opens_at <= moment < self.submission_closes_at
+
+    def dispute_deadline(self, step: datetime) -> datetime:
+        """The last moment a dispute about a step taken at ``step`` may be opened."""
+        return step + timedelta(days=self.dispute_window_days)
 
     @property
     def nominated_list_is_public(self) -> bool:

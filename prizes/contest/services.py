@@ -46,6 +46,12 @@ def _apply(edition: Edition, fields: EditionFields) -> None:
     edition.selection_closes_at = geneva_deadline(fields.selection_closes)
     edition.shortlist_size = fields.shortlist_size
     edition.score_min, edition.score_max = fields.score_min, fields.score_max
+    if not 1 <= fields.integrity_threshold_percent <= 100:
+        raise EditionRefused(str(_l("The integrity threshold is a share from 1 to 100 per cent.")))
+    if not 0 <= fields.dispute_window_days <= 365:
+        raise EditionRefused(str(_l("The dispute window is from 0 to 365 days.")))
+    edition.integrity_threshold_percent = fields.integrity_threshold_percent
+    edition.dispute_window_days = fields.dispute_window_days
 
 
 def create_edition(fields: EditionFields, *, by: User, now: datetime) -> Edition:

@@ -30,6 +30,7 @@ from prizes.review.models import ReviewStage
 from prizes.transparency.models import LeafKind, LogLeaf
 from prizes.transparency.queries import head_record, latest_head
 from prizes.voting import queries as voting_queries
+from prizes.voting.integrity import disqualified_ids
 from prizes.voting.models import VotingRound
 
 FORMAT = "wsis-prizes-results/1"
@@ -75,6 +76,8 @@ def build_bundle(edition: Edition) -> dict:
                 "requires_complete_ballot": voting_round.requires_complete_ballot,
                 "head": head_record(head) if head else None,
                 "invalidations": [{"leaf_index": i, "reason": r} for i, r in invalidations],
+                # Left out of the ranking after the integrity review (prizes.voting.integrity).
+                "disqualified": sorted(disqualified_ids(voting_round.id)),
                 "categories": {
                     str(numbers[category_id]): [
                         {

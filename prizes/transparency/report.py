@@ -10,9 +10,18 @@ from typing import Any
 from sqlalchemy import distinct, func, select
 
 from prizes.db import db
+from prizes.disputes.queries import round_outcomes
 from prizes.transparency.models import LeafKind, LogLeaf
 from prizes.transparency.queries import head_record, latest_head
-from prizes.voting.models import FlagKind, FlagStatus, SuspicionFlag, Vote, VoteStatus, VotingRound
+from prizes.voting.integrity import reviews_of
+from prizes.voting.models import (
+    FlagKind,
+    FlagStatus,
+    SuspicionFlag,
+    Vote,
+    VoteStatus,
+    VotingRound,
+)
 
 
 def _per_day(column: Any, *conditions: Any) -> dict[str, int]:
@@ -76,4 +85,27 @@ def round_report(voting_round: VotingRound) -> dict:
         "distinct_voters": voters,
         "distinct_networks": networks,
         "final_head": head_record(head) if head else None,
+        # The integrity threshold's decisions: the nomination, its share, kept or not (the
+        # reason given to the nominator stays private).
+        "integrity_reviews": [
+            {
+                "nomination_id": review.nomination_id,
+                "suspect_share": round(review.share, 4),
+                "decision": review.status.value,
+            }
+            for _nid, review in sorted(reviews_of(round_id).items())
+        ],
+        # Each dispute of the round as its outcome only: never its words, nor who opened it,
+        # nor which vote it is about.
+        "disputes": [
+            {
+                "number": dispute.id,
+                "about": dispute.subject.value,
+                "state": dispute.state.value,
+                "outcome": dispute.outcome.value if dispute.outcome else None,
+                "opened_on": dispute.opened_at.date().isoformat(),
+                "closed_on": dispute.closed_at.date().isoformat() if dispute.closed_at else None,
+            }
+            for dispute in round_outcomes(round_id)
+        ],
     }

@@ -20,14 +20,14 @@ from prizes.db import db
 from prizes.transparency import leaves, merkle, signing
 from prizes.transparency.models import LeafKind, LogLeaf, LogNode, TreeHead
 from prizes.transparency.queries import STORED_LEVEL, StoredTree, latest_head, log_size
-from prizes.voting.models import Vote, VoteStatus, VotingRound
+from prizes.voting.models import INVALIDATION_REASON_CODE, Vote, VoteStatus, VotingRound
 
 BATCH = 20_000
 # Votes are read by id after their commit; one committed late (its id taken before a
 # neighbour's that is already logged) is still found within this many ids behind.
 STRAGGLER_WINDOW = 10_000
 # Reason codes of the log: the reason's words stay with the secretariat.
-INVALIDATED = "secretariat"
+INVALIDATED = INVALIDATION_REASON_CODE
 REINSTATED = "reinstated"
 
 

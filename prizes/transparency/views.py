@@ -132,11 +132,18 @@ def _reported_round(round_id: int) -> VotingRound:
 
 @bp.route("/transparency/rounds/<int:round_id>/report")
 def report_page(round_id: int) -> ResponseReturnValue:
+    from prizes.disputes.models import DisputeOutcome, DisputeState, DisputeSubject
     from prizes.transparency.report import round_report
+    from prizes.voting.models import ReviewStatus
 
     voting_round = _reported_round(round_id)
+    labels = {m.value: m.label for e in (DisputeSubject, DisputeState, DisputeOutcome) for m in e}
     return render_template(
-        "transparency/report.html", voting_round=voting_round, report=round_report(voting_round)
+        "transparency/report.html",
+        voting_round=voting_round,
+        report=round_report(voting_round),
+        dispute_labels=labels,
+        review_labels={status.value: status.label for status in ReviewStatus},
     )
 
 

@@ -89,7 +89,10 @@ class InvalidateForm(SiteForm):
     )
     reason = TextAreaField(
         _l("Reason"),
-        description=_l("Kept with each vote and in the audit trail; voters are not told."),
+        description=_l(
+            "Kept with each vote and in the audit trail; the voter is told only the vote "
+            "log's reason code."
+        ),
         validators=[InputRequired(), Length(min=3, max=2000)],
         render_kw={"rows": 2},
     )

@@ -211,3 +211,66 @@ class SuspicionFlag(Base):
     follows_id: Mapped[int | None] = mapped_column(ForeignKey("suspicion_flags.id"), unique=True)
 
     follows: Mapped[SuspicionFlag | None] = relationship(remote_side=[id])
+
+
+# The reason code an invalidation carries in the public vote log and in the mail that tells
+# the voter: the reason's own words stay with the secretariat.
+INVALIDATION_REASON_CODE = "secretariat"
+
+
+class ReviewStatus(StrEnum):
+    """Where a nomination marked by the integrity threshold stands (prizes.voting.integrity)."""
+
+    PENDING = "pending"
+    KEPT = "kept"
+    DISQUALIFIED = "disqualified"
+
+    @property
+    def label(self) -> str:
+        return str(_REVIEW_STATUS_LABELS[self])
+
+
+_REVIEW_STATUS_LABELS = {
+    ReviewStatus.PENDING: _l("Awaiting review"),
+    ReviewStatus.KEPT: _l("Kept"),
+    ReviewStatus.DISQUALIFIED: _l("Disqualified"),
+}
+
+
+class IntegrityReview(Base):
+    """A nominee of a round whose share of invalidated or flagged votes passed the edition's
+    integrity threshold: marked for the secretariat, who keeps it or disqualifies it (with a
+    reason) before the shortlist is made. A disqualified nomination is never shortlisted."""
+
+    __tablename__ = "integrity_reviews"
+    __table_args__ = (
+        UniqueConstraint("round_id", "nomination_id"),
+        CheckConstraint(
+            "status <> 'disqualified' OR reason IS NOT NULL", name="reason_when_disqualified"
+        ),
+        CheckConstraint("status = 'pending' OR decided_at IS NOT NULL", name="decision_recorded"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("voting_rounds.id"), index=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nominations.id"), index=True)
+    # The figures when marked (updated while the review is pending): all the nominee's votes
+    # in the round, and those invalidated or in open flags.
+    total_votes: Mapped[int] = mapped_column(default=0)
+    suspect_votes: Mapped[int] = mapped_column(default=0)
+    threshold_percent: Mapped[int] = mapped_column(SmallInteger)
+    status: Mapped[ReviewStatus] = mapped_column(
+        enum_type(ReviewStatus, "integrity_review_status"), default=ReviewStatus.PENDING
+    )
+    # Why it was disqualified (or kept), as the nominator reads it.
+    reason: Mapped[str | None] = mapped_column(Text)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    nomination: Mapped[Nomination] = relationship()
+    round: Mapped[VotingRound] = relationship()
+
+    @property
+    def share(self) -> float:
+        return self.suspect_votes / self.total_votes if self.total_votes else 0.0

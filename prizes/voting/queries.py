@@ -24,6 +24,8 @@ from prizes.stocktaking.models import StocktakingEntry
 from prizes.voting.models import (
     BallotEntry,
     FlagStatus,
+    IntegrityReview,
+    ReviewStatus,
     SuspicionFlag,
     Vote,
     VoteStatus,
@@ -294,12 +296,19 @@ def rank(counts: dict[int, int], nomination_ids: list[int], shortlist_size: int)
 
 
 def ranking(voting_round: VotingRound) -> dict[int, list[RankedRow]]:
-    """The ranking of every category on the ballot (nominations without votes included)."""
+    """The ranking of every category on the ballot (nominations without votes included).
+    A nomination the secretariat disqualified after its integrity review is not ranked
+    (prizes.voting.integrity): it is never shortlisted, and the others rank without it."""
     counts = tally(voting_round)
+    disqualified = select(IntegrityReview.nomination_id).where(
+        IntegrityReview.round_id == voting_round.id,
+        IntegrityReview.status == ReviewStatus.DISQUALIFIED,
+    )
     on_ballot: dict[int, list[int]] = defaultdict(list)
     for category_id, nomination_id in db.session.execute(
         select(BallotEntry.category_id, BallotEntry.nomination_id).where(
-            BallotEntry.round_id == voting_round.id
+            BallotEntry.round_id == voting_round.id,
+            BallotEntry.nomination_id.not_in(disqualified),
         )
     ):
         on_ballot[category_id].append(nomination_id)

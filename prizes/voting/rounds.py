@@ -3,6 +3,7 @@ switch, invalidating votes, reviewing suspicion flags and advancing the shortlis
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -12,13 +13,15 @@ from sqlalchemy import select, update
 from prizes.accounts.models import User
 from prizes.contest import timeline
 from prizes.contest.models import Edition
-from prizes.core import audit
+from prizes.core import audit, mail
 from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError
+from prizes.core.urls import external_url
 from prizes.db import db
 from prizes.nominations.models import Nomination, NominationStatus
-from prizes.voting import queries
+from prizes.voting import integrity, queries
 from prizes.voting.models import (
+    INVALIDATION_REASON_CODE,
     BallotEntry,
     FlagStatus,
     SuspicionFlag,
@@ -34,7 +37,8 @@ class RoundNotReady(DomainError):
 
 def invalidate_votes(votes: Sequence[Vote], *, by: User, reason: str, now: datetime) -> int:
     """Mark votes invalid, recording who, when and why; they stay in the table and drop out
-    of the tally. Returns how many changed. Side effects: one audit event."""
+    of the tally. Returns how many changed. Side effects: one audit event, and one mail to
+    each voter concerned naming their votes and the log's reason code (never the words)."""
     reason = reason.strip()
     if not reason:
         raise DomainError(str(_l("Please give the reason for the invalidation.")))
@@ -56,7 +60,39 @@ def invalidate_votes(votes: Sequence[Vote], *, by: User, reason: str, now: datet
     audit.record(
         db.session, "votes.invalidated", actor=by, target=None, vote_ids=ids, reason=reason
     )
+    changed = set(ids)
+    _tell_voters([vote for vote in votes if vote.id in changed], now)
     return len(ids)
+
+
+def _tell_voters(votes: Sequence[Vote], now: datetime) -> None:
+    """One mail per voter and round: which of their votes were invalidated, and the code."""
+    by_voter: dict[tuple[int, int], list[Vote]] = defaultdict(list)
+    for vote in votes:
+        by_voter[(vote.voter_id, vote.round_id)].append(vote)
+    voters = {
+        user.id: user
+        for user in db.session.scalars(
+            select(User).where(User.id.in_({voter for voter, _round in by_voter}))
+        )
+    }
+    for (voter_id, _round_id), theirs in sorted(by_voter.items()):
+        voter = voters[voter_id]
+        mail.queue(
+            db.session,
+            to=voter.email,
+            language=voter.language,
+            subject=_l("Your vote in %(title)s was invalidated", title=theirs[0].round.title),
+            template="vote_invalidated",
+            voting_round=theirs[0].round,
+            votes=sorted(theirs, key=lambda vote: vote.category.number),
+            reason_code=INVALIDATION_REASON_CODE,
+            # The dispute window runs from the round's close, or from now if later.
+            deadline=theirs[0].round.edition.dispute_deadline(max(now, theirs[0].round.closes_at)),
+            dispute_url=external_url("disputes.open_dispute", vote=theirs[0].id)
+            if len(theirs) == 1
+            else external_url("voting.my_votes"),
+        )
 
 
 def round_blockers(edition: Edition, *, opens_at: datetime, closes_at: datetime) -> list[str]:
@@ -201,6 +237,7 @@ def close_round_early(
     audit.record(
         db.session, "round.closed_early", actor=by, target=voting_round, due=due.isoformat()
     )
+    integrity.mark_for_review(voting_round, now=now, by=by)
 
 
 def set_proof_of_work(voting_round: VotingRound, *, required: bool, by: User) -> None:
@@ -220,8 +257,10 @@ def advance_round(voting_round: VotingRound, *, by: User, now: datetime) -> dict
     K being the edition's "shortlist per category" (ties at the cut-off all go through,
     and projects without votes count when fewer than K have any: see queries.rank). The
     shortlisted projects go to the next round or, after the last one, to the expert group.
-    Returns the shortlist ids per category. Side effects: nomination statuses, the round's
-    finalised time and shortlist size, an audit event."""
+    Refused while a nominee passes the edition's integrity threshold without the
+    secretariat's decision (prizes.voting.integrity); a disqualified nomination is not
+    ranked, so never shortlisted. Returns the shortlist ids per category. Side effects:
+    nomination statuses, the round's finalised time and shortlist size, an audit event."""
     if voting_round.finalised_at is not None:
         raise RoundNotReady(str(_l("This round was already advanced.")))
     if now < voting_round.closes_at:
@@ -231,6 +270,18 @@ def advance_round(voting_round: VotingRound, *, by: User, now: datetime) -> dict
                     "The round is open until %(closes)s; advance it after it closes, or "
                     "close it early with a reason.",
                     closes=timeline.when(voting_round.closes_at),
+                )
+            )
+        )
+    awaiting = integrity.awaiting_review(voting_round)
+    if awaiting:
+        raise RoundNotReady(
+            str(
+                _l(
+                    "Nominations passing the integrity threshold await the secretariat's "
+                    "review (keep or disqualify) before the shortlist is made: %(count)d. "
+                    "See the round's integrity page.",
+                    count=len(awaiting),
                 )
             )
         )

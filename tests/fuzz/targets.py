@@ -79,6 +79,8 @@ def _edition_fields(s: Seeded) -> dict[str, list[str] | None]:
         "shortlist_size": ["5", "0", "21"],
         "score_min": ["1", "0", "10"],
         "score_max": ["10", "1", "100"],
+        "integrity_threshold_percent": ["30", "0", "101", ""],
+        "dispute_window_days": ["7", "0", "366", ""],
         "date_change_reason": ["The Forum moved.", ""],
     }
 

@@ -269,6 +269,18 @@ def test_the_secretariat_invalidates_and_advances(client, db, contest, login_as)
     contest.voting_round.closes_at = now() - timedelta(seconds=1)
     contest.voting_round.opens_at = now() - timedelta(days=2)
     db.commit()
+    # Half the votes of both nominees are invalidated: over the integrity threshold, so
+    # the shortlist waits for the secretariat's review of each (tests/voting/test_integrity.py).
+    blocked = client.post_form(f"/admin/rounds/{contest.voting_round.id}/advance")
+    assert blocked.status_code == 302
+    db.refresh(contest.voting_round)
+    assert contest.voting_round.finalised_at is None
+    for nomination in contest.ballot[4][:2]:
+        kept = client.post_form(
+            f"/admin/rounds/{contest.voting_round.id}/integrity/{nomination.id}",
+            {"decision": "keep"},
+        )
+        assert kept.status_code == 302
     client.post_form(f"/admin/rounds/{contest.voting_round.id}/advance")
     db.refresh(contest.voting_round)
     assert contest.voting_round.finalised_at is not None
