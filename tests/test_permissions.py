@@ -334,8 +334,9 @@ OBJECT_ROUTES = {
     ),
     "nominations.start": (
         "GET",
-        lambda s: f"/projects/{s.entry.id}/nominate",
-        # Anyone who nominates may nominate any project: the submitter need not own it.
+        # A project free to nominate (the draft's: a draft holds no place). Anyone who
+        # nominates may nominate any project: the submitter need not own it.
+        lambda s: f"/projects/{s.draft.entry.id}/nominate",
         allow("owner", "other_stakeholder"),
     ),
     "stocktaking.detail[private]": (
