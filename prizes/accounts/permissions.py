@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -104,7 +104,10 @@ def voter_required(view: View[P, R]) -> Guarded[P, R]:
             flash(
                 _("Before voting, please tell us your organisation, its type and country."), "info"
             )
-            return redirect(url_for("accounts.profile"))
+            # Back where they were going once the profile is saved (a refused POST's page
+            # is the same path's GET).
+            going = request.full_path.rstrip("?") if request.method == "GET" else request.path
+            return redirect(url_for("accounts.profile", next=going))
         return view(*args, **kwargs)
 
     return wrapped

@@ -314,7 +314,9 @@ def profile() -> ResponseReturnValue:
             country=form.country.data,
         )
         flash(_("Your profile is saved."), "success")
-        return redirect(url_for("accounts.profile"))
+        # On the way to voting, back where the voter was going (a local path only).
+        target = request.args.get("next")
+        return redirect(target if is_safe_next(target) else url_for("accounts.profile"))
     return form_page(
         "accounts/profile.html",
         form,

@@ -111,14 +111,44 @@ def test_voters_without_verification_or_profile_are_sent_to_fix_it(client, db, c
     )
     client.post_form("/logout")
     client.login(no_profile.email)
+    back_to = "/account?next=" + _url(contest, 1)
     assert (
         client.post_form(_url(contest, 1), {"nomination": contest.ballot[4][0].id}).location
-        == "/account"
+        == back_to
     )
-    assert client.get(_url(contest, 1)).location == "/account"
+    assert client.get(_url(contest, 1)).location == back_to
     assert _votes(db) == 0
     client.post_form("/logout")
     assert "/login" in client.get(_url(contest, 1)).location
+
+
+PROFILE = {"organisation_name": "ITU", "organisation_type": "civil_society", "country": "KE"}
+
+
+def test_completing_the_profile_goes_back_to_the_ballot(client, db, contest):
+    voter = make_user(profile=False)
+    db.commit()
+    client.login(voter.email)
+    overview = f"/vote/{contest.voting_round.id}/?voted=2"
+    to_profile = client.get(overview).location
+    assert to_profile.startswith("/account?next=")
+    page = client.get(to_profile)
+    assert page.status_code == 200
+    assert "Before voting, please tell us" in page.get_data(as_text=True)
+    saved = client.post_form(to_profile, PROFILE)
+    assert saved.status_code == 302 and saved.location == overview
+    assert client.get(saved.location).status_code == 200  # the ballot, now open to them
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/vote", "/\\evil.example", "javascript:1"]
+)
+def test_the_profile_never_sends_elsewhere(client, db, target) -> None:
+    voter = make_user(profile=False)
+    db.commit()
+    client.login(voter.email)
+    saved = client.post_form("/account", PROFILE, query_string={"next": target})
+    assert saved.status_code == 302 and saved.location == "/account"
 
 
 def test_a_stored_vote_is_one_statement_that_reads_no_user(client, db, contest, count_queries):
