@@ -82,6 +82,7 @@ NOT_PAGES = {
     "voting.ballot",
     "voting.category",
     "voting.cast",
+    "voting.confirm",  # tests/voting/test_views.py
     "voting.after",
     "voting.finish",
     "rounds.create",

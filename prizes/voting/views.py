@@ -158,6 +158,44 @@ def _ballot_cards(round_id: int, category_id: int, chosen: object) -> list[tuple
     return cached_here("catalogue", f"cards:{round_id}:{category_id}:{get_locale()}", render)
 
 
+@bp.route("/<int:round_id>/<int:position>/confirm", methods=["POST"])
+@voter_required
+def confirm(round_id: int, position: int) -> ResponseReturnValue:
+    """The step between the choice and the vote, which works without JavaScript: the chosen
+    project, the word that a vote is final once cast, and a "Confirm my vote" button that
+    posts the same form (with its CSRF token, and the proof of work where the round asks
+    it) to ``cast``. It stores nothing (a POST only so that the choice stays out of the
+    address and the logs); ``cast`` keeps its one statement and its limits."""
+    form = VoteForm()
+    state = _ballot_state(round_id)
+    if not 1 <= position <= len(state.categories):
+        abort(404)
+    chosen_category, _count = state.categories[position - 1]
+    if chosen_category.id in state.votes or not state.voting_round.is_open(now()):
+        # Already voted here, or the round is not open: the category's page says which.
+        return redirect(url_for("voting.category", round_id=round_id, position=position))
+    if not form.validate():
+        return _category_page(round_id, position, form)
+    choice = next(
+        (
+            item
+            for item in queries.ballot(round_id, chosen_category.id)
+            if item.id == form.nomination.data
+        ),
+        None,
+    )
+    if choice is None:
+        form.nomination.errors = [_("Choose a project.")]
+        return _category_page(round_id, position, form)
+    return render_template(
+        "voting/confirm.html",
+        state=state,
+        position=position,
+        category=chosen_category,
+        choice=choice,
+    )
+
+
 @bp.route("/<int:round_id>/<int:position>", methods=["POST"])
 @limiter.limit(setting("LIMIT_VOTE_ADDRESS"))
 @limiter.limit(setting("LIMIT_VOTE_ACCOUNT"), key_func=account_key)

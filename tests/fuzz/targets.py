@@ -237,6 +237,11 @@ TARGETS: dict[str, Target] = {
         lambda s: [f"/vote/{s.voting_round.id}/1", f"/vote/{s.voting_round.id}/2"],
         lambda s: {"nomination": [str(n.id) for n in s.ballot] + [str(s.submitted.id)]},
     ),
+    "voting.confirm": Target(
+        "voter",
+        lambda s: [f"/vote/{s.voting_round.id}/1/confirm", f"/vote/{s.voting_round.id}/2/confirm"],
+        lambda s: {"nomination": [str(n.id) for n in s.ballot] + [str(s.submitted.id)]},
+    ),
     "voting.finish": Target("voter", lambda s: [f"/vote/{s.voting_round.id}/finish"]),
     # --- the secretariat ----------------------------------------------------------------
     "admin.change_role": Target(

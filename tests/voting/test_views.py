@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -58,6 +59,65 @@ def test_the_guided_ballot_walks_the_categories(client, db, contest, outbox):
     assert receipt in mine and choice.entry.title in mine
     assert client.post_form(f"/vote/{contest.voting_round.id}/finish").location == "/vote/mine"
     assert receipt in outbox()[0].get_content()
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+
+
+def test_a_vote_is_confirmed_before_it_is_stored(client, db, contest, count_queries):
+    """Without JavaScript: the choice goes to a confirmation page that names the project
+    and says a vote is final; only its "Confirm my vote" button, posting the same form,
+    stores the vote, in one statement."""
+    client.login(contest.voter.email, PASSWORD)
+    category = client.get(_url(contest, 1)).get_data(as_text=True)
+    assert f'action="{_url(contest, 1)}/confirm"' in category
+    assert "A vote is final once cast" in category and "Cast my vote" in category
+    choice = contest.ballot[4][2]
+    step = client.post_form(f"{_url(contest, 1)}/confirm", {"nomination": choice.id})
+    page = step.get_data(as_text=True)
+    assert step.status_code == 200 and _votes(db) == 0
+    assert choice.entry.title in page and "A vote is final once cast" in page
+    assert "Confirm my vote" in page and f'action="{_url(contest, 1)}"' in page
+    assert f'{_url(contest, 1)}">' in page  # "Change my choice" goes back to the category
+    # The page's own form, as a browser sends it: its token and the chosen project.
+    fields = dict(_HIDDEN.findall(page))
+    assert fields["nomination"] == str(choice.id) and fields["csrf_token"]
+    with count_queries() as statements:
+        cast = client.post(_url(contest, 1), data=fields)
+    assert cast.status_code == 302
+    assert [s for s in statements if s.lstrip().upper().startswith("INSERT")] == [
+        next(s for s in statements if "INSERT INTO votes" in s)
+    ]
+    assert db.scalar(select(Vote.nomination_id)) == choice.id
+    # Voted: the confirmation step of that category now leads to its page, which says so.
+    again = client.post_form(f"{_url(contest, 1)}/confirm", {"nomination": choice.id})
+    assert again.status_code == 302 and again.location == _url(contest, 1)
+    assert _votes(db) == 1
+
+
+def test_the_confirmation_step_refuses_what_is_not_on_the_ballot(client, db, contest):
+    client.login(contest.voter.email, PASSWORD)
+    confirm = f"{_url(contest, 1)}/confirm"
+    for bad in ({}, {"nomination": contest.ballot[9][0].id}, {"nomination": "abc"}):
+        response = client.post_form(confirm, bad)
+        assert response.status_code == 422
+        assert "Choose a project" in response.get_data(as_text=True)
+    assert client.post_form(f"/vote/{contest.voting_round.id}/9/confirm", {}).status_code == 404
+    assert client.post(confirm, data={"nomination": contest.ballot[4][0].id}).status_code == 400
+    assert _votes(db) == 0
+
+
+def test_a_closed_round_offers_no_confirmation(client, db, contest):
+    contest.voting_round.closes_at = now() - timedelta(minutes=1)
+    contest.voting_round.opens_at = now() - timedelta(days=3)
+    db.commit()
+    client.login(contest.voter.email, PASSWORD)
+    response = client.post_form(
+        f"{_url(contest, 1)}/confirm", {"nomination": contest.ballot[4][0].id}
+    )
+    assert response.status_code == 302 and response.location == _url(contest, 1)
+    assert "not open" in client.get(response.location).get_data(as_text=True)
 
 
 def test_refusals_say_why_and_change_nothing(app, client, db, contest):
