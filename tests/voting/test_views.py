@@ -399,3 +399,24 @@ def test_the_ballot_page_costs_the_same_for_any_number_of_projects(
     small, large = ballot_queries(3), ballot_queries(500)
     assert small == large
     assert large[1] == (0 if cache == "Redis cache" else 1)
+
+
+_FOCUSABLE = re.compile(r"<(a|button|input|summary|select|textarea)\b[^>]*>")
+
+
+def test_keyboard_users_skip_the_list_to_cast_my_vote(client, db, contest):
+    """The ballot's first stop is a link past every project's "Read the description", to
+    the note beside "Cast my vote": the next stop after that note is the button."""
+    client.login(contest.voter.email, PASSWORD)
+    page = client.get(_url(contest, 1)).get_data(as_text=True)
+    form = page[page.index('<form method="post" action="' + _url(contest, 1) + '/confirm"') :]
+    form = form[: form.index("</form>")]
+    stops = [m.group(0) for m in _FOCUSABLE.finditer(form) if 'type="hidden"' not in m.group(0)]
+    assert stops[0] == '<a class="skip-inline" href="#final-note">'
+    assert "Skip the list" in form
+    assert sum("<summary" in stop for stop in stops) == len(contest.ballot[4])  # the detour
+    target = re.search(r'<p class="hint" id="final-note" tabindex="-1">', form)
+    assert target is not None
+    after_target = [m.group(0) for m in _FOCUSABLE.finditer(form, target.end())]
+    assert after_target[0].startswith("<button")
+    assert form.index("Cast my vote</button>") > target.end()
