@@ -85,7 +85,7 @@ def _edition_fields(s: Seeded) -> dict[str, list[str] | None]:
 
 def _score_fields(s: Seeded) -> dict[str, list[str] | None]:
     fields: dict[str, list[str] | None] = {
-        "action": ["save", "submit"],
+        "action": ["save", "submit", "confirm"],
         "conflict-has_conflict": ["no", "yes", "maybe"],
         "conflict-reason": ["I advised them.", ""],
     }
