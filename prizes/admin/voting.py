@@ -22,7 +22,7 @@ from prizes.nominations.queries import list_editions
 from prizes.voting import queries, rounds
 from prizes.voting.forms import InvalidateForm
 from prizes.voting.models import SuspicionFlag, VotingRound, flag_label
-from prizes.voting.views import results_of
+from prizes.voting.views import results_of, results_visible
 
 bp = Blueprint("rounds", __name__, url_prefix="/admin/rounds")
 bp.add_app_template_global(flag_label)  # the flags page names each kind
@@ -86,6 +86,7 @@ def _detail_page(
         close_form=close_form or CloseRoundForm(),
         is_open=voting_round.is_open(now()),
         has_closed=now() >= voting_round.closes_at,
+        results_visible=results_visible(voting_round),
     )
     return page, status
 

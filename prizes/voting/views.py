@@ -100,6 +100,8 @@ def ballot(round_id: int) -> ResponseReturnValue:
         state=state,
         is_open=state.voting_round.is_open(now()),
         just_voted=state.just_voted(),
+        # The live tally or the results, linked only for whom they are not a 404.
+        results_visible=results_visible(state.voting_round),
     )
 
 
@@ -295,12 +297,18 @@ def _results_round(round_id: int) -> VotingRound:
     Before that, nobody else learns a count or a rank, not even an expert (who sees a
     project's votes on its scoring page, where the edition allows it)."""
     voting_round = queries.get_round(round_id) or abort(404)
-    if visitor_has_role(Role.SECRETARIAT):
-        return voting_round
-    published = voting_round.edition.results_published_at is not None
-    if not (published and voting_round.finalised_at and voting_round.public_tally):
+    if not results_visible(voting_round):
         abort(404)
     return voting_round
+
+
+def results_visible(voting_round: VotingRound) -> bool:
+    """Whether this visitor may see the round's counts (the rule of ``_results_round``):
+    what a page asks before it links to the live tally or the results."""
+    if visitor_has_role(Role.SECRETARIAT):
+        return True
+    published = voting_round.edition.results_published_at is not None
+    return bool(published and voting_round.finalised_at and voting_round.public_tally)
 
 
 @dataclass(frozen=True)
@@ -340,6 +348,7 @@ def results(round_id: int) -> ResponseReturnValue:
         "voting/results.html",
         voting_round=voting_round,
         ranking_html=_final(voting_round, "html", ranking_html),
+        log_visible=queries.round_log_visible(voting_round),
     )
 
 

@@ -420,3 +420,52 @@ def test_keyboard_users_skip_the_list_to_cast_my_vote(client, db, contest):
     after_target = [m.group(0) for m in _FOCUSABLE.finditer(form, target.end())]
     assert after_target[0].startswith("<button")
     assert form.index("Cast my vote</button>") > target.end()
+
+
+def _ballot_links(client, contest) -> tuple[str, str]:
+    page = client.get(f"/vote/{contest.voting_round.id}/").get_data(as_text=True)
+    return page, f'href="/vote/rounds/{contest.voting_round.id}/results"'
+
+
+def test_the_live_tally_is_linked_only_for_whom_it_is_no_404(client, db, contest, login_as):
+    """A voter's ballot offers no link to the live tally they may not open; the
+    secretariat's does, and once the results are out the public's ballot links them."""
+    client.login(contest.voter.email, PASSWORD)
+    page, link = _ballot_links(client, contest)
+    assert link not in page and "Live tally" not in page
+    assert client.get(f"/vote/rounds/{contest.voting_round.id}/results").status_code == 404
+    client.post_form("/logout")
+
+    login_as("secretariat")
+    page, link = _ballot_links(client, contest)
+    assert link in page and "Live tally" in page
+    assert client.get(f"/vote/rounds/{contest.voting_round.id}/results").status_code == 200
+    round_page = client.get(f"/admin/rounds/{contest.voting_round.id}").get_data(as_text=True)
+    assert link in round_page
+    client.post_form("/logout")
+
+    contest.voting_round.public_tally = True
+    contest.voting_round.finalised_at = now()
+    contest.edition.results_published_at = now()
+    db.commit()
+    client.login(contest.voter.email, PASSWORD)
+    page, link = _ballot_links(client, contest)
+    assert link in page and "Results" in page and "Live tally" not in page
+    assert client.get(f"/vote/rounds/{contest.voting_round.id}/results").status_code == 200
+
+
+def test_the_results_page_links_the_vote_log_only_when_it_opens(client, db, contest, login_as):
+    login_as("secretariat")
+    url = f"/vote/rounds/{contest.voting_round.id}/results"
+    report = f"/transparency/rounds/{contest.voting_round.id}/report"
+    page = client.get(url).get_data(as_text=True)
+    assert report in page and client.get(report).status_code == 200
+    # A round set up but not yet open: its live tally (empty) is the secretariat's, but
+    # its log and report do not exist yet, so they are not linked.
+    contest.voting_round.opens_at = now() + timedelta(days=1)
+    contest.voting_round.closes_at = now() + timedelta(days=2)
+    db.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert client.get(url).status_code == 200
+    assert report not in page and "Vote log" not in page
+    assert client.get(report).status_code == 404
