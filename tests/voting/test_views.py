@@ -200,6 +200,28 @@ def test_completing_the_profile_goes_back_to_the_ballot(client, db, contest):
     assert client.get(saved.location).status_code == 200  # the ballot, now open to them
 
 
+def test_the_confirmation_step_also_leads_back_after_the_profile(client, db, contest):
+    """The confirmation step is a POST without a page of its own: the way back is the
+    category page the choice was sent from."""
+    voter = make_user(profile=False)
+    db.commit()
+    client.login(voter.email)
+    category = "http://localhost" + _url(contest, 1)
+    refused = client.post_form(
+        f"{_url(contest, 1)}/confirm",
+        {"nomination": contest.ballot[4][0].id},
+        headers={"Referer": category},
+    )
+    assert refused.location == "/account?next=" + _url(contest, 1)
+    elsewhere = client.post_form(
+        f"{_url(contest, 1)}/confirm",
+        {"nomination": contest.ballot[4][0].id},
+        headers={"Referer": "https://evil.example/vote/1/1"},
+    )
+    assert elsewhere.location == "/account"
+    assert _votes(db) == 0
+
+
 @pytest.mark.parametrize(
     "target", ["https://evil.example/", "//evil.example/vote", "/\\evil.example", "javascript:1"]
 )
