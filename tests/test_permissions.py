@@ -85,6 +85,7 @@ NOT_PAGES = {
     "voting.ballot",
     "voting.category",
     "voting.cast",
+    "voting.confirm",  # tests/voting/test_views.py
     "voting.after",
     "voting.finish",
     "rounds.create",
@@ -339,8 +340,9 @@ OBJECT_ROUTES = {
     ),
     "nominations.start": (
         "GET",
-        lambda s: f"/projects/{s.entry.id}/nominate",
-        # Anyone who nominates may nominate any project: the submitter need not own it.
+        # A project free to nominate (the draft's: a draft holds no place). Anyone who
+        # nominates may nominate any project: the submitter need not own it.
+        lambda s: f"/projects/{s.draft.entry.id}/nominate",
         allow("owner", "other_stakeholder"),
     ),
     "stocktaking.detail[private]": (

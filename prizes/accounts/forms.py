@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
@@ -51,18 +51,27 @@ class RegisterForm(SiteForm):
     def start_clock(self) -> None:
         self.started.data = _fill_clock().dumps(0)
 
-    def looks_automated(self, min_seconds: float) -> bool:
-        """True for a filled trap, a missing or forged start time, or a form sent faster
-        than a person could fill it."""
+    def automation_signal(self, min_seconds: float) -> str | None:
+        """What the bot traps say about this sending: ``"script"`` for what only a script
+        does (a filled trap, a missing or forged start time), ``"too_fast"`` for what a
+        person may do too (a form sent faster than it is usually filled, as a password
+        manager does, or a page left open longer than the clock is kept), else None.
+
+        The fill time is one signal among others, never a verdict on its own: the sender
+        is asked to check and send again, with a fresh proof of work."""
         if self.nickname.data:
-            return True
+            return "script"
         try:
             _payload, signed_at = _fill_clock().loads(
                 self.started.data or "", max_age=24 * 3600, return_timestamp=True
             )
+        except SignatureExpired:
+            return "too_fast"
         except BadData:
-            return True
-        return (datetime.now(UTC) - signed_at).total_seconds() < min_seconds
+            return "script"
+        if (datetime.now(UTC) - signed_at).total_seconds() < min_seconds:
+            return "too_fast"
+        return None
 
 
 def _fill_clock() -> URLSafeTimedSerializer:

@@ -12,14 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from prizes.accounts.models import Role, User
 from prizes.accounts.two_factor import role_requires_two_factor
+from prizes.core.urls import is_safe_next
 from prizes.extensions import login_manager
 
 P = ParamSpec("P")
@@ -58,6 +61,26 @@ def roles_required(*roles: Role) -> Callable[[View[P, R]], Guarded[P, R]]:
         return wrapped
 
     return decorator
+
+
+def _way_back() -> str | None:
+    """The page a visitor was on or going to, as a local path: this GET itself; for a POST,
+    the same path's page if it has one (the vote's), else the page the form was sent from
+    (the confirmation step's). None when there is none on this site."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    adapter = current_app.create_url_adapter(request)
+    try:
+        if adapter is not None:
+            adapter.match(request.path, method="GET")
+            return request.path
+    except HTTPException:
+        pass
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return back if is_safe_next(back) else None
 
 
 def _refuse_unverified() -> Any | None:
@@ -104,7 +127,8 @@ def voter_required(view: View[P, R]) -> Guarded[P, R]:
             flash(
                 _("Before voting, please tell us your organisation, its type and country."), "info"
             )
-            return redirect(url_for("accounts.profile"))
+            # Back where they were going once the profile is saved.
+            return redirect(url_for("accounts.profile", next=_way_back()))
         return view(*args, **kwargs)
 
     return wrapped

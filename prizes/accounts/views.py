@@ -66,9 +66,16 @@ def register() -> ResponseReturnValue:
         if proof_asked:
             on_refusal_show(page, form, field=form.altcha, proof_of_work=proof_asked)
             proof_of_work.require_solution(form.altcha.data)
-        if form.looks_automated(current_app.config["REGISTRATION_MIN_SECONDS"]):
-            # Refused without saying why: the same answer as a real registration.
+        signal = form.automation_signal(current_app.config["REGISTRATION_MIN_SECONDS"])
+        if signal == "script":
+            # What no person's browser does: refused without saying why.
             return render_template(CHECK_MAIL, email=form.email.data)
+        if signal == "too_fast":
+            # Perhaps a password manager: never a false success, the form again with its
+            # data (not the passwords) and a fresh clock. A 200, so that the proof of work
+            # just spent is recorded as used and asked again.
+            form.start_clock()
+            return render_template(page, form=form, proof_of_work=proof_asked, recheck=True)
         on_refusal_show(page, form, field=form.email, proof_of_work=proof_asked)
         services.register_user(
             email=given(form.email.data),
@@ -307,7 +314,9 @@ def profile() -> ResponseReturnValue:
             country=form.country.data,
         )
         flash(_("Your profile is saved."), "success")
-        return redirect(url_for("accounts.profile"))
+        # On the way to voting, back where the voter was going (a local path only).
+        target = request.args.get("next")
+        return redirect(target if is_safe_next(target) else url_for("accounts.profile"))
     return form_page(
         "accounts/profile.html",
         form,

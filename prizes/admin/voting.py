@@ -27,7 +27,7 @@ from prizes.nominations.queries import list_editions
 from prizes.voting import integrity, queries, rounds
 from prizes.voting.forms import InvalidateForm
 from prizes.voting.models import ReviewStatus, SuspicionFlag, VotingRound, flag_label
-from prizes.voting.views import results_of
+from prizes.voting.views import results_of, results_visible
 
 bp = Blueprint("rounds", __name__, url_prefix="/admin/rounds")
 bp.add_app_template_global(flag_label)  # the flags page names each kind
@@ -94,6 +94,7 @@ def _detail_page(
         awaiting_review=len(integrity.awaiting_review(voting_round))
         if now() >= voting_round.closes_at and not voting_round.finalised_at
         else 0,
+        results_visible=results_visible(voting_round),
     )
     return page, status
 

@@ -12,7 +12,7 @@ from prizes.contest.models import Category, Edition
 from prizes.core.pagination import Page, paginate
 from prizes.db import db
 from prizes.nominations.models import PUBLIC_STATUSES, Nomination, NominationStatus
-from prizes.nominations.rules import HOLDING_PLACE
+from prizes.nominations.rules import HOLDING_PLACE, nominable_in, why_not_nominable
 from prizes.stocktaking import queries as stocktaking
 from prizes.stocktaking.models import StocktakingEntry
 from prizes.stocktaking.queries import EntryFilters, filter_entries, order_entries
@@ -23,6 +23,8 @@ def init_app(app: Flask) -> None:
     stocktaking.entry_is_locked.answer_with(is_entry_nominated)
     stocktaking.entry_nominations.answer_with(list_nominations_of_entry)
     stocktaking.nominations_by.answer_with(list_nominations_by)
+    stocktaking.nominable_condition.answer_with(nominable_in)
+    stocktaking.why_not_nominable.answer_with(why_not_nominable)
 
 
 def _nominations_matching(edition: Edition, filters: EntryFilters, statuses: Any) -> Any:

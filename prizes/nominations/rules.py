@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
+from sqlalchemy.orm import aliased
 
 from prizes.contest.models import Edition
 from prizes.core.text import count_words, same_organisation
@@ -194,3 +195,60 @@ def _past_winners(nominations: Sequence[Nomination]) -> set[int]:
             if same_project and year < n.edition.year:
                 found.add(n.id)
     return found
+
+
+# --- whether a project may be nominated now, before any form is written -------------------
+
+ALREADY_NOMINATED = _l("This project is already nominated in this edition.")
+PAST_WINNER = _l("The project won in an earlier edition, so it is not eligible again.")
+
+
+def held_in(edition: Edition) -> ColumnElement[bool]:
+    """True for a stocktaking entry that a nomination of ``edition`` holds (a draft holds
+    nothing): the project is nominated there already."""
+    return exists().where(
+        Nomination.entry_id == StocktakingEntry.id,
+        Nomination.edition_id == edition.id,
+        Nomination.status.in_(HOLDING_PLACE),
+    )
+
+
+def won_before(edition: Edition) -> ColumnElement[bool]:
+    """True for a stocktaking entry whose project won an edition before ``edition``: the
+    same entry, or the same organisation with the same title (as ``_past_winners``)."""
+    won = aliased(StocktakingEntry)
+    return exists(
+        select(Nomination.id)
+        .join(won, won.id == Nomination.entry_id)
+        .join(Edition, Edition.id == Nomination.edition_id)
+        .where(
+            Nomination.status == NominationStatus.WINNER,
+            Edition.year < edition.year,
+            or_(
+                won.id == StocktakingEntry.id,
+                and_(
+                    won.organisation_key.is_not(None),
+                    won.organisation_key == StocktakingEntry.organisation_key,
+                    func.lower(won.title) == func.lower(StocktakingEntry.title),
+                ),
+            ),
+        )
+    )
+
+
+def nominable_in(edition: Edition) -> ColumnElement[bool]:
+    """The condition on stocktaking entries that ``edition`` may still take a nomination
+    of: neither nominated there already nor a past winner (one query for a whole list)."""
+    return and_(not_(held_in(edition)), not_(won_before(edition)))
+
+
+def why_not_nominable(entry: StocktakingEntry, edition: Edition) -> str | None:
+    """Why ``entry`` cannot be nominated in ``edition`` (one query), or None if it can."""
+    held, won = db.session.execute(
+        select(held_in(edition), won_before(edition)).where(StocktakingEntry.id == entry.id)
+    ).one()
+    if held:
+        return str(ALREADY_NOMINATED)
+    if won:
+        return str(PAST_WINNER)
+    return None

@@ -113,6 +113,10 @@ def start(entry_id: int) -> ResponseReturnValue:
     if edition is None:
         flash(_("No edition is open for submissions now."), "warning")
         return redirect(url_for("stocktaking.detail", entry_id=entry.id))
+    reason = rules.why_not_nominable(entry, edition)
+    if reason is not None:  # said before the form is written, not after
+        flash(reason, "warning")
+        return redirect(url_for("stocktaking.detail", entry_id=entry.id))
     categories = [c for c in list_categories() if c.action_line in entry.action_line_codes]
     form = NominationForm(categories=categories)
     context: dict[str, Any] = {"entry": entry, "edition": edition, "nomination": None}

@@ -102,8 +102,8 @@ def save_scores(
     for each in answers.values():
         if each.value is not None and not low <= each.value <= high:
             raise BadScore(str(_l("Scores run from %(low)d to %(high)d.", low=low, high=high)))
-    if submit and any(answers.get(c.id, CriterionScore(None)).value is None for c in criteria):
-        raise BadScore(str(_l("Score every criterion before submitting.")))
+    if submit:
+        _require_every_criterion(criteria, answers)
     saved = []
     for criterion in criteria:
         answer = answers.get(criterion.id)
@@ -126,6 +126,30 @@ def save_scores(
             db.session, "scores.submitted", actor=expert, target=nomination, stage=stage.value
         )
     return saved
+
+
+def prepare_submission(
+    expert: User,
+    nomination: Nomination,
+    stage: ReviewStage,
+    answers: dict[int, CriterionScore],
+    *,
+    now: datetime,
+) -> list[Score]:
+    """The first of submitting's two steps: the answers must pass what a submission needs
+    (every criterion scored, on the scale) and are saved as a draft, so that nothing typed
+    is lost; nothing is locked until the expert confirms (``save_scores(submit=True)``).
+    Side effects: score rows, as a draft."""
+    saved = save_scores(expert, nomination, stage, answers, submit=False, now=now)
+    _require_every_criterion(criteria_of(nomination.edition.id), answers)  # after its checks
+    return saved
+
+
+def _require_every_criterion(
+    criteria: list[RubricCriterion], answers: dict[int, CriterionScore]
+) -> None:
+    if any(answers.get(c.id, CriterionScore(None)).value is None for c in criteria):
+        raise BadScore(str(_l("Score every criterion before submitting.")))
 
 
 def reopen_scores(

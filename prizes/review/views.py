@@ -219,8 +219,20 @@ def score(stage_name: str, nomination_id: int) -> ResponseReturnValue:
         c.id: scoring.CriterionScore(int(value.data) if value.data else None, comment.data or "")
         for c, value, comment in form.criterion_fields()
     }
-    submit = request.form.get("action") == "submit"
+    action = request.form.get("action")
     on_refusal_show("review/score.html", form, conflict_form=conflict_form, **page.context)
+    if action == "submit":
+        # Submitting locks the scores, so it is confirmed first, on a page of its own that
+        # needs no JavaScript: the answers are kept as a draft meanwhile, and the page's
+        # button posts the same form again with "confirm".
+        scoring.prepare_submission(page.expert, page.nomination, page.stage, answers, now=now())
+        return render_template(
+            "review/confirm_scores.html",
+            form=form,
+            nomination=page.nomination,
+            stage_name=stage_name,
+        )
+    submit = action == "confirm"
     scoring.save_scores(page.expert, page.nomination, page.stage, answers, submit=submit, now=now())
     flash(_("Your scores are submitted.") if submit else _("Draft saved."), "success")
     return redirect(url_for("review.score", stage_name=stage_name, nomination_id=nomination_id))

@@ -6,6 +6,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     SelectField,
@@ -24,7 +25,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from prizes.contest.models import Category
+from prizes.contest.models import Category, Edition
 from prizes.core.forms import OptionalChoice, QuickSelect, SiteForm, given, options
 from prizes.core.vocabulary import (
     SDG_NAMES,
@@ -77,6 +78,7 @@ class SearchForm(SiteForm):
         widget=QuickSelect(),
     )
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=1990, max=2100)])
+    nominable = BooleanField(_l("Can be nominated now"))
     sort = SelectField(
         _l("Sort by"),
         choices=options(SORT_LABELS.items()),
@@ -98,8 +100,9 @@ class SearchForm(SiteForm):
         )
         self.country.choices = options(countries, blank=_l("Any"))
 
-    def filters(self) -> EntryFilters:
-        """The validated filters (call after ``validate()``)."""
+    def filters(self, *, open_edition: Edition | None = None) -> EntryFilters:
+        """The validated filters (call after ``validate()``); ``open_edition`` is the edition
+        open for submissions, that "can be nominated now" asks about."""
         return EntryFilters(
             text=self.q.data or "",
             category=self._categories.get(self.category.data or ""),
@@ -111,6 +114,8 @@ class SearchForm(SiteForm):
             else None,
             year=self.year.data,
             sort=Sort(self.sort.data) if self.sort.data else Sort.RELEVANCE,
+            nominable=bool(self.nominable.data),
+            open_edition=open_edition,
         )
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, extract, func, or_, select
+from sqlalchemy import ColumnElement, Select, extract, false, func, or_, select
 
-from prizes.contest.models import Category
+from prizes.contest.models import Category, Edition
 from prizes.core.cache import cached
 from prizes.core.hooks import Hook
 from prizes.core.pagination import Page, paginate
@@ -46,12 +46,17 @@ class EntryFilters:
     stakeholder_type: StakeholderType | None = None
     year: int | None = None
     sort: Sort = Sort.RELEVANCE
+    # Only the projects the edition open for submissions may still take ("can be nominated
+    # now"); with no edition open, none.
+    nominable: bool = False
+    open_edition: Edition | None = None
 
     def key(self) -> str:
         """The filters as a string, to name a cached search."""
         category = self.category.id if self.category else None
         fields = (self.text, category, self.action_line, self.sdg, self.country)
-        return repr((*fields, self.stakeholder_type, self.year, self.sort))
+        nominable = (self.nominable, self.open_edition.id if self.open_edition else None)
+        return repr((*fields, self.stakeholder_type, self.year, self.sort, nominable))
 
     def without_category(self) -> EntryFilters:
         return EntryFilters(**{**self.__dict__, "category": None})
@@ -107,6 +112,9 @@ def search_entries(
     query, rank = filter_entries(query, filters)
     if filters.year is not None:
         query = query.where(extract("year", StocktakingEntry.start_date) == filters.year)
+    if filters.nominable:
+        edition = filters.open_edition
+        query = query.where(nominable_condition(edition) if edition is not None else false())
     query = order_entries(query, filters.sort, rank, newest=StocktakingEntry.created_at)
     if rank is None:
         return paginate(query, page=page, per_page=per_page)
@@ -162,3 +170,8 @@ entry_nominations: Hook[[int], Sequence[object]] = Hook("entry_nominations")
 """The entry's nominations the public may see, for its page."""
 nominations_by: Hook[[int], Sequence[object]] = Hook("nominations_by")
 """The nominations a stakeholder made, newest first, for their own page."""
+nominable_condition: Hook[[Edition], ColumnElement[bool]] = Hook("nominable_condition")
+"""The condition on entries that the edition may still take a nomination of (not nominated
+there already, not a past winner), for the search's "can be nominated now"."""
+why_not_nominable: Hook[[StocktakingEntry, Edition], str | None] = Hook("why_not_nominable")
+"""Why the entry cannot be nominated in the edition, or None: said on its page."""

@@ -24,6 +24,7 @@ from prizes.stocktaking.queries import (
     list_entries_owned_by,
     nominations_by,
     search_entries,
+    why_not_nominable,
 )
 
 bp = Blueprint("stocktaking", __name__, url_prefix="/projects")
@@ -32,14 +33,17 @@ bp = Blueprint("stocktaking", __name__, url_prefix="/projects")
 @bp.route("/")
 def search() -> ResponseReturnValue:
     form = SearchForm(request.args, categories=list_categories(), countries=entry_country_choices())
+    open_edition = get_edition_open_for_submissions(now())
+    context = {"open_edition": open_edition}
     if not form.validate():
-        return render_template("stocktaking/search.html", form=form, page=None), 400
-    page = search_entries(form.filters(), page=int_arg("page", 1))
+        return render_template("stocktaking/search.html", form=form, page=None, **context), 400
+    page = search_entries(form.filters(open_edition=open_edition), page=int_arg("page", 1))
     return render_template(
         "stocktaking/search.html",
         form=form,
         page=page,
         may_add_project=visitor_has_role(Role.STAKEHOLDER),
+        **context,
     )
 
 
@@ -50,13 +54,23 @@ def detail(entry_id: int) -> ResponseReturnValue:
     if entry.status != EntryStatus.PUBLISHED and not can_edit:
         abort(404)
     open_edition = get_edition_open_for_submissions(now())
+    nominator = open_edition is not None and visitor_has_role(Role.STAKEHOLDER)
+    # Said before any form is written: a project nominated in this edition already, or one
+    # that won before, offers no Nominate button but the reason (to nominators only: a
+    # submission not yet public is not the public's to know).
+    not_nominable = (
+        why_not_nominable(entry, open_edition)
+        if nominator and open_edition and entry.status == EntryStatus.PUBLISHED
+        else None
+    )
     return render_template(
         "stocktaking/detail.html",
         entry=entry,
         nominations=entry_nominations(entry.id),
         open_edition=open_edition,
         can_edit=can_edit,
-        may_nominate=open_edition is not None and visitor_has_role(Role.STAKEHOLDER),
+        may_nominate=nominator and not_nominable is None,
+        not_nominable=not_nominable,
     )
 
 

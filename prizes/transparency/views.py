@@ -17,6 +17,7 @@ from prizes.core.clock import now
 from prizes.core.limits import limiter, setting
 from prizes.db import db
 from prizes.transparency import queries, signing
+from prizes.voting import queries as voting_queries
 from prizes.voting.models import VotingRound
 
 bp = Blueprint("transparency", __name__)
@@ -27,6 +28,7 @@ MAX_SIZE = 2**53
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    voting_queries.round_log_visible.answer_with(log_visible)
     app.jinja_env.globals["log_inclusion"] = queries.inclusion_for_receipt
     app.jinja_env.globals["log_inclusions"] = queries.inclusions_for_votes
     app.jinja_env.globals["results_record_seal"] = record_seal
@@ -109,7 +111,7 @@ def receipt_proof() -> ResponseReturnValue:
 def log_file(round_id: int) -> ResponseReturnValue:
     """The round's full leaf list with its latest signed head (the open-data file)."""
     voting_round = _started_round(round_id)
-    if not (queries.log_is_public(voting_round) or visitor_has_role(Role.SECRETARIAT)):
+    if not log_visible(voting_round):
         abort(404)
     # Built whole: the unit of work closes the session when the view returns. (A file the
     # worker writes once at publication is the step after this one, for a million leaves.)
@@ -122,10 +124,19 @@ def log_file(round_id: int) -> ResponseReturnValue:
     return response
 
 
+def log_visible(voting_round: VotingRound) -> bool:
+    """Whether this visitor may open the round's vote log and transparency report: once
+    the round has started, and then to the public with the results, before that to the
+    secretariat alone (what a page asks before it links to them)."""
+    if voting_round.opens_at > now():
+        return False
+    return queries.log_is_public(voting_round) or visitor_has_role(Role.SECRETARIAT)
+
+
 def _reported_round(round_id: int) -> VotingRound:
     """The report is published with the results: before, only the secretariat sees it."""
     voting_round = _started_round(round_id)
-    if not (queries.log_is_public(voting_round) or visitor_has_role(Role.SECRETARIAT)):
+    if not log_visible(voting_round):
         abort(404)
     return voting_round
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from prizes.contest import queries as contest
 from prizes.contest.models import Category, category_name
 from prizes.core.cache import cached, cached_here
+from prizes.core.hooks import Hook
 from prizes.db import db
 from prizes.nominations.models import Nomination
 from prizes.stocktaking.models import StocktakingEntry
@@ -420,3 +421,9 @@ def voted_category_ids(round_id: int, voter_id: int) -> set[int]:
             select(Vote.category_id).where(Vote.round_id == round_id, Vote.voter_id == voter_id)
         )
     )
+
+
+# What only transparency knows, asked here and answered there (its init_app).
+round_log_visible: Hook[[VotingRound], bool] = Hook("round_log_visible")
+"""Whether this visitor may open the round's vote log and transparency report, so that the
+results page links to them only then."""

@@ -100,6 +100,8 @@ def ballot(round_id: int) -> ResponseReturnValue:
         state=state,
         is_open=state.voting_round.is_open(now()),
         just_voted=state.just_voted(),
+        # The live tally or the results, linked only for whom they are not a 404.
+        results_visible=results_visible(state.voting_round),
     )
 
 
@@ -156,6 +158,44 @@ def _ballot_cards(round_id: int, category_id: int, chosen: object) -> list[tuple
     if chosen is not None:
         return render(chosen)
     return cached_here("catalogue", f"cards:{round_id}:{category_id}:{get_locale()}", render)
+
+
+@bp.route("/<int:round_id>/<int:position>/confirm", methods=["POST"])
+@voter_required
+def confirm(round_id: int, position: int) -> ResponseReturnValue:
+    """The step between the choice and the vote, which works without JavaScript: the chosen
+    project, the word that a vote is final once cast, and a "Confirm my vote" button that
+    posts the same form (with its CSRF token, and the proof of work where the round asks
+    it) to ``cast``. It stores nothing (a POST only so that the choice stays out of the
+    address and the logs); ``cast`` keeps its one statement and its limits."""
+    form = VoteForm()
+    state = _ballot_state(round_id)
+    if not 1 <= position <= len(state.categories):
+        abort(404)
+    chosen_category, _count = state.categories[position - 1]
+    if chosen_category.id in state.votes or not state.voting_round.is_open(now()):
+        # Already voted here, or the round is not open: the category's page says which.
+        return redirect(url_for("voting.category", round_id=round_id, position=position))
+    if not form.validate():
+        return _category_page(round_id, position, form)
+    choice = next(
+        (
+            item
+            for item in queries.ballot(round_id, chosen_category.id)
+            if item.id == form.nomination.data
+        ),
+        None,
+    )
+    if choice is None:
+        form.nomination.errors = [_("Choose a project.")]
+        return _category_page(round_id, position, form)
+    return render_template(
+        "voting/confirm.html",
+        state=state,
+        position=position,
+        category=chosen_category,
+        choice=choice,
+    )
 
 
 @bp.route("/<int:round_id>/<int:position>", methods=["POST"])
@@ -257,12 +297,18 @@ def _results_round(round_id: int) -> VotingRound:
     Before that, nobody else learns a count or a rank, not even an expert (who sees a
     project's votes on its scoring page, where the edition allows it)."""
     voting_round = queries.get_round(round_id) or abort(404)
-    if visitor_has_role(Role.SECRETARIAT):
-        return voting_round
-    published = voting_round.edition.results_published_at is not None
-    if not (published and voting_round.finalised_at and voting_round.public_tally):
+    if not results_visible(voting_round):
         abort(404)
     return voting_round
+
+
+def results_visible(voting_round: VotingRound) -> bool:
+    """Whether this visitor may see the round's counts (the rule of ``_results_round``):
+    what a page asks before it links to the live tally or the results."""
+    if visitor_has_role(Role.SECRETARIAT):
+        return True
+    published = voting_round.edition.results_published_at is not None
+    return bool(published and voting_round.finalised_at and voting_round.public_tally)
 
 
 @dataclass(frozen=True)
@@ -302,6 +348,7 @@ def results(round_id: int) -> ResponseReturnValue:
         "voting/results.html",
         voting_round=voting_round,
         ranking_html=_final(voting_round, "html", ranking_html),
+        log_visible=queries.round_log_visible(voting_round),
     )
 
 

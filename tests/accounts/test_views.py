@@ -207,11 +207,9 @@ def test_a_verified_user_can_choose_to_nominate(client, login_as, db):
     db.refresh(user)
 
 
-def test_bot_traps_refuse_registration_without_saying_why(app, client, db, outbox, monkeypatch):
+def test_script_traps_refuse_registration_without_saying_why(app, client, db, outbox):
     data = {"email": "bot@example.org", "password": PASSWORD, "confirm": PASSWORD}
     trapped = client.post_form("/register", {**data, "nickname": "i am a script"})
-    monkeypatch.setitem(app.config, "REGISTRATION_MIN_SECONDS", 3)
-    too_fast = client.post_form("/register", data)
     no_clock = client.post(
         "/register",
         data={
@@ -221,11 +219,75 @@ def test_bot_traps_refuse_registration_without_saying_why(app, client, db, outbo
         },
     )
     forged = client.post_form("/register", {**data, "started": "forged"})
-    for response in (trapped, too_fast, no_clock, forged):
+    for response in (trapped, no_clock, forged):
         assert response.status_code == 200
         assert "Check your mail" in response.get_data(as_text=True)
     assert _count_users(db) == 0
     assert outbox() == []
+
+
+_STARTED = re.compile(r'name="started" type="hidden" value="([^"]+)"')
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def test_a_form_sent_too_fast_is_shown_again_never_a_false_success(
+    app, client, db, outbox, monkeypatch
+):
+    """A password manager fills the form in under the minimum: the person is asked to check
+    and send again (with the address kept and a fresh proof of work), and told no lie."""
+    monkeypatch.setitem(app.config, "REGISTRATION_MIN_SECONDS", 3)
+    data = {"email": "quick@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    proof = client.proof_of_work()
+    too_fast = client.post("/register", data={**client.hidden_fields(), **data, "altcha": proof})
+    page = too_fast.get_data(as_text=True)
+    assert too_fast.status_code == 200
+    assert "Check your mail" not in page
+    assert "Nothing is sent yet" in page and "Please check and send again" in page
+    assert 'value="quick@example.org"' in page
+    assert PASSWORD not in page  # the passwords are not written back into the page
+    assert "<altcha-widget" in page  # the proof of work is asked again
+    assert _count_users(db) == 0
+    assert outbox() == []
+
+    # Sent again from that page, a moment later: the spent proof is refused, a fresh one
+    # passes and the account is made.
+    monkeypatch.setitem(app.config, "REGISTRATION_MIN_SECONDS", 0)
+    again = {
+        "csrf_token": _CSRF.search(page).group(1),
+        "started": _STARTED.search(page).group(1),
+        **data,
+    }
+    replayed = client.post("/register", data={**again, "altcha": proof})
+    assert replayed.status_code == 422
+    assert "already used" in replayed.get_data(as_text=True)
+    assert _count_users(db) == 0
+    sent = client.post("/register", data={**again, "altcha": client.proof_of_work()})
+    assert sent.status_code == 200
+    assert "Check your mail" in sent.get_data(as_text=True)
+    assert _count_users(db) == 1
+    assert len(outbox()) == 1
+
+
+def test_a_page_left_open_past_its_clock_is_shown_again(app, client, db, outbox):
+    """A start time older than the clock is kept (a tab left open for days) is a person's,
+    not a script's: the form again, nothing sent, nothing pretended."""
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    class ThreeDaysAgo(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return super().get_timestamp() - 3 * 24 * 3600
+
+    clock = URLSafeTimedSerializer(
+        app.config["SECRET_KEY"], salt="prizes.form-started", signer=ThreeDaysAgo
+    )
+    old = clock.dumps(0)
+    response = client.post_form(
+        "/register",
+        {"email": "slow@example.org", "password": PASSWORD, "confirm": PASSWORD, "started": old},
+    )
+    assert response.status_code == 200
+    assert "Please check and send again" in response.get_data(as_text=True)
+    assert _count_users(db) == 0 and outbox() == []
 
 
 def test_mailed_links_ignore_a_forged_host_header(app, db, outbox):

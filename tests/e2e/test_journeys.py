@@ -260,6 +260,10 @@ def test_a_voter_walks_the_guided_ballot_and_gets_receipts(live_server, browser)
     page.get_by_text("Category 1 of 1").wait_for()
     page.get_by_label("Project 1").check()
     page.get_by_role("button", name="Cast my vote").click()
+    # The confirmation step names the choice; its button casts the vote (and the widget
+    # solves the round's proof of work on that form).
+    page.get_by_role("heading", name="Confirm your vote").wait_for()
+    page.get_by_role("button", name="Confirm my vote").click()
     page.get_by_text("is recorded. Receipt:").wait_for()
     page.get_by_role("button", name="Finish and mail me my receipts").click()
     page.get_by_role("heading", name="My votes").wait_for()

@@ -94,6 +94,11 @@ def test_a_voter_votes_in_arabic_right_to_left(live_server, browser, ballot, axe
     findings += _scan(page, axe_script)
     page.get_by_label(titles[0]).check()
     page.locator("form:has(fieldset.ballot) button[type=submit]").click()
+    # The confirmation step: the choice once more, then the button that casts the vote.
+    page.locator("#confirm-vote").wait_for()
+    _shot(page, "ar-confirm")
+    findings += _scan(page, axe_script)
+    page.locator("#confirm-vote button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".flash-success").count() == 1
     _shot(page, "ar-voted")
@@ -126,6 +131,7 @@ def test_a_voter_chooses_chinese_and_votes(live_server, browser, ballot):
     page.goto(base + f"/vote/{round_id}/1")
     page.get_by_label(titles[1]).check()
     page.locator("form:has(fieldset.ballot) button[type=submit]").click()
+    page.locator("#confirm-vote button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".flash-success").count() == 1
     _shot(page, "zh-voted")

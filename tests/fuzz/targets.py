@@ -87,7 +87,7 @@ def _edition_fields(s: Seeded) -> dict[str, list[str] | None]:
 
 def _score_fields(s: Seeded) -> dict[str, list[str] | None]:
     fields: dict[str, list[str] | None] = {
-        "action": ["save", "submit"],
+        "action": ["save", "submit", "confirm"],
         "conflict-has_conflict": ["no", "yes", "maybe"],
         "conflict-reason": ["I advised them.", ""],
     }
@@ -237,6 +237,11 @@ TARGETS: dict[str, Target] = {
     "voting.cast": Target(
         "voter",
         lambda s: [f"/vote/{s.voting_round.id}/1", f"/vote/{s.voting_round.id}/2"],
+        lambda s: {"nomination": [str(n.id) for n in s.ballot] + [str(s.submitted.id)]},
+    ),
+    "voting.confirm": Target(
+        "voter",
+        lambda s: [f"/vote/{s.voting_round.id}/1/confirm", f"/vote/{s.voting_round.id}/2/confirm"],
         lambda s: {"nomination": [str(n.id) for n in s.ballot] + [str(s.submitted.id)]},
     ),
     "voting.finish": Target("voter", lambda s: [f"/vote/{s.voting_round.id}/finish"]),

@@ -94,20 +94,55 @@ def test_an_expert_declares_then_scores_and_is_locked(client, db):
         {f"value_{criterion.id}": "42", "action": "save"},
     )
     assert out_of_scale.status_code == 422
-    done = client.post_form(
-        f"/review/score/selection/{nomination.id}",
-        {f"value_{criterion.id}": "8", "action": "submit"},
+    url = f"/review/score/selection/{nomination.id}"
+    # "Submit my scores" asks first, without JavaScript: a page with the scores, kept as a
+    # draft meanwhile, and a button that posts the same form to lock them.
+    asked = client.post_form(
+        url, {f"value_{criterion.id}": "8", f"comment_{criterion.id}": "Clear.", "action": "submit"}
     )
-    assert done.status_code == 302
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Submit your scores?" in page
+    assert "locked" in page and "Confirm and lock my scores" in page and "Clear." in page
     score = db.scalar(select(Score))
-    assert score.value == 8 and score.status == ScoreStatus.SUBMITTED
+    assert score.value == 8 and score.status == ScoreStatus.DRAFT
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
+    assert fields[f"value_{criterion.id}"] == "8" and fields["csrf_token"]
+    back = client.post(url, data={**fields, "action": "save"})
+    assert back.status_code == 302
+    db.refresh(score)
+    assert score.status == ScoreStatus.DRAFT
+    done = client.post(url, data={**fields, "action": "confirm"})
+    assert done.status_code == 302
+    db.refresh(score)
+    assert score.value == 8 and score.comment == "Clear." and score.status == ScoreStatus.SUBMITTED
     changed = client.post_form(
         f"/review/score/selection/{nomination.id}",
         {f"value_{criterion.id}": "2", "action": "submit"},
     )
     assert changed.status_code == 409
+    confirmed_again = client.post_form(url, {f"value_{criterion.id}": "2", "action": "confirm"})
+    assert confirmed_again.status_code == 409
     db.refresh(score)
     assert score.value == 8
+
+
+def test_an_incomplete_submission_is_refused_before_the_confirmation(client, db):
+    edition, expert, nomination, _other = _setup(db)
+    db.add(RubricCriterion(edition_id=edition.id, position=2, name="Reach", weight=1.0))
+    db.commit()
+    client.login(expert.email, PASSWORD)
+    url = f"/review/score/selection/{nomination.id}"
+    client.post_form(f"{url}/conflict", {"conflict-has_conflict": "no"})
+    first = db.scalar(
+        select(RubricCriterion).where(
+            RubricCriterion.edition_id == edition.id, RubricCriterion.position == 1
+        )
+    )
+    response = client.post_form(url, {f"value_{first.id}": "6", "action": "submit"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Score every criterion" in text
+    assert "Confirm and lock" not in text
+    assert db.scalar(select(Score)) is None  # refused: nothing kept
 
 
 def test_experts_see_only_their_categories(client, db):

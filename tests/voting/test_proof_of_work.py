@@ -98,9 +98,11 @@ def test_a_round_that_asks_it_takes_a_vote_only_with_a_fresh_solution(client, db
     db.commit()
     client.login(contest.voter.email)
     url = f"/vote/{contest.voting_round.id}"
-    page = client.get(f"{url}/1").get_data(as_text=True)
-    assert "altcha-widget" in page and "proof-of-work.js" in page
     choice = {"nomination": contest.ballot[4][0].id}
+    # The widget is on the confirmation step, whose form is the one that casts the vote.
+    assert "altcha-widget" not in client.get(f"{url}/1").get_data(as_text=True)
+    page = client.post_form(f"{url}/1/confirm", choice).get_data(as_text=True)
+    assert "altcha-widget" in page and "proof-of-work.js" in page
 
     missing = client.post_form(f"{url}/1", choice)
     assert missing.status_code == 422 and "needs JavaScript" in missing.get_data(as_text=True)
@@ -120,6 +122,8 @@ def test_a_round_that_does_not_ask_it_needs_no_solution(client, db, contest):
     page = client.get(f"/vote/{contest.voting_round.id}/1").get_data(as_text=True)
     assert "altcha-widget" not in page
     choice = {"nomination": contest.ballot[4][0].id}
+    confirm = client.post_form(f"/vote/{contest.voting_round.id}/1/confirm", choice)
+    assert "altcha-widget" not in confirm.get_data(as_text=True)
     assert client.post_form(f"/vote/{contest.voting_round.id}/1", choice).status_code == 302
     assert _votes(db, contest) == 1
 

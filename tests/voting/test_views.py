@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -60,6 +61,65 @@ def test_the_guided_ballot_walks_the_categories(client, db, contest, outbox):
     assert receipt in outbox()[0].get_content()
 
 
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+
+
+def test_a_vote_is_confirmed_before_it_is_stored(client, db, contest, count_queries):
+    """Without JavaScript: the choice goes to a confirmation page that names the project
+    and says a vote is final; only its "Confirm my vote" button, posting the same form,
+    stores the vote, in one statement."""
+    client.login(contest.voter.email, PASSWORD)
+    category = client.get(_url(contest, 1)).get_data(as_text=True)
+    assert f'action="{_url(contest, 1)}/confirm"' in category
+    assert "A vote is final once cast" in category and "Cast my vote" in category
+    choice = contest.ballot[4][2]
+    step = client.post_form(f"{_url(contest, 1)}/confirm", {"nomination": choice.id})
+    page = step.get_data(as_text=True)
+    assert step.status_code == 200 and _votes(db) == 0
+    assert choice.entry.title in page and "A vote is final once cast" in page
+    assert "Confirm my vote" in page and f'action="{_url(contest, 1)}"' in page
+    assert f'{_url(contest, 1)}">' in page  # "Change my choice" goes back to the category
+    # The page's own form, as a browser sends it: its token and the chosen project.
+    fields = dict(_HIDDEN.findall(page))
+    assert fields["nomination"] == str(choice.id) and fields["csrf_token"]
+    with count_queries() as statements:
+        cast = client.post(_url(contest, 1), data=fields)
+    assert cast.status_code == 302
+    assert [s for s in statements if s.lstrip().upper().startswith("INSERT")] == [
+        next(s for s in statements if "INSERT INTO votes" in s)
+    ]
+    assert db.scalar(select(Vote.nomination_id)) == choice.id
+    # Voted: the confirmation step of that category now leads to its page, which says so.
+    again = client.post_form(f"{_url(contest, 1)}/confirm", {"nomination": choice.id})
+    assert again.status_code == 302 and again.location == _url(contest, 1)
+    assert _votes(db) == 1
+
+
+def test_the_confirmation_step_refuses_what_is_not_on_the_ballot(client, db, contest):
+    client.login(contest.voter.email, PASSWORD)
+    confirm = f"{_url(contest, 1)}/confirm"
+    for bad in ({}, {"nomination": contest.ballot[9][0].id}, {"nomination": "abc"}):
+        response = client.post_form(confirm, bad)
+        assert response.status_code == 422
+        assert "Choose a project" in response.get_data(as_text=True)
+    assert client.post_form(f"/vote/{contest.voting_round.id}/9/confirm", {}).status_code == 404
+    assert client.post(confirm, data={"nomination": contest.ballot[4][0].id}).status_code == 400
+    assert _votes(db) == 0
+
+
+def test_a_closed_round_offers_no_confirmation(client, db, contest):
+    contest.voting_round.closes_at = now() - timedelta(minutes=1)
+    contest.voting_round.opens_at = now() - timedelta(days=3)
+    db.commit()
+    client.login(contest.voter.email, PASSWORD)
+    response = client.post_form(
+        f"{_url(contest, 1)}/confirm", {"nomination": contest.ballot[4][0].id}
+    )
+    assert response.status_code == 302 and response.location == _url(contest, 1)
+    assert "not open" in client.get(response.location).get_data(as_text=True)
+
+
 def test_refusals_say_why_and_change_nothing(app, client, db, contest):
     client.login(contest.voter.email, PASSWORD)
     other_category = contest.ballot[9][0]
@@ -111,14 +171,66 @@ def test_voters_without_verification_or_profile_are_sent_to_fix_it(client, db, c
     )
     client.post_form("/logout")
     client.login(no_profile.email)
+    back_to = "/account?next=" + _url(contest, 1)
     assert (
         client.post_form(_url(contest, 1), {"nomination": contest.ballot[4][0].id}).location
-        == "/account"
+        == back_to
     )
-    assert client.get(_url(contest, 1)).location == "/account"
+    assert client.get(_url(contest, 1)).location == back_to
     assert _votes(db) == 0
     client.post_form("/logout")
     assert "/login" in client.get(_url(contest, 1)).location
+
+
+PROFILE = {"organisation_name": "ITU", "organisation_type": "civil_society", "country": "KE"}
+
+
+def test_completing_the_profile_goes_back_to_the_ballot(client, db, contest):
+    voter = make_user(profile=False)
+    db.commit()
+    client.login(voter.email)
+    overview = f"/vote/{contest.voting_round.id}/?voted=2"
+    to_profile = client.get(overview).location
+    assert to_profile.startswith("/account?next=")
+    page = client.get(to_profile)
+    assert page.status_code == 200
+    assert "Before voting, please tell us" in page.get_data(as_text=True)
+    saved = client.post_form(to_profile, PROFILE)
+    assert saved.status_code == 302 and saved.location == overview
+    assert client.get(saved.location).status_code == 200  # the ballot, now open to them
+
+
+def test_the_confirmation_step_also_leads_back_after_the_profile(client, db, contest):
+    """The confirmation step is a POST without a page of its own: the way back is the
+    category page the choice was sent from."""
+    voter = make_user(profile=False)
+    db.commit()
+    client.login(voter.email)
+    category = "http://localhost" + _url(contest, 1)
+    refused = client.post_form(
+        f"{_url(contest, 1)}/confirm",
+        {"nomination": contest.ballot[4][0].id},
+        headers={"Referer": category},
+    )
+    assert refused.location == "/account?next=" + _url(contest, 1)
+    elsewhere = client.post_form(
+        f"{_url(contest, 1)}/confirm",
+        {"nomination": contest.ballot[4][0].id},
+        headers={"Referer": "https://evil.example/vote/1/1"},
+    )
+    assert elsewhere.location == "/account"
+    assert _votes(db) == 0
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/vote", "/\\evil.example", "javascript:1"]
+)
+def test_the_profile_never_sends_elsewhere(client, db, target) -> None:
+    voter = make_user(profile=False)
+    db.commit()
+    client.login(voter.email)
+    saved = client.post_form("/account", PROFILE, query_string={"next": target})
+    assert saved.status_code == 302 and saved.location == "/account"
 
 
 def test_a_stored_vote_is_one_statement_that_reads_no_user(client, db, contest, count_queries):
@@ -321,3 +433,73 @@ def test_the_ballot_page_costs_the_same_for_any_number_of_projects(
     small, large = ballot_queries(3), ballot_queries(500)
     assert small == large
     assert large[1] == (0 if cache == "Redis cache" else 1)
+
+
+_FOCUSABLE = re.compile(r"<(a|button|input|summary|select|textarea)\b[^>]*>")
+
+
+def test_keyboard_users_skip_the_list_to_cast_my_vote(client, db, contest):
+    """The ballot's first stop is a link past every project's "Read the description", to
+    the note beside "Cast my vote": the next stop after that note is the button."""
+    client.login(contest.voter.email, PASSWORD)
+    page = client.get(_url(contest, 1)).get_data(as_text=True)
+    form = page[page.index('<form method="post" action="' + _url(contest, 1) + '/confirm"') :]
+    form = form[: form.index("</form>")]
+    stops = [m.group(0) for m in _FOCUSABLE.finditer(form) if 'type="hidden"' not in m.group(0)]
+    assert stops[0] == '<a class="skip-inline" href="#final-note">'
+    assert "Skip the list" in form
+    assert sum("<summary" in stop for stop in stops) == len(contest.ballot[4])  # the detour
+    target = re.search(r'<p class="hint" id="final-note" tabindex="-1">', form)
+    assert target is not None
+    after_target = [m.group(0) for m in _FOCUSABLE.finditer(form, target.end())]
+    assert after_target[0].startswith("<button")
+    assert form.index("Cast my vote</button>") > target.end()
+
+
+def _ballot_links(client, contest) -> tuple[str, str]:
+    page = client.get(f"/vote/{contest.voting_round.id}/").get_data(as_text=True)
+    return page, f'href="/vote/rounds/{contest.voting_round.id}/results"'
+
+
+def test_the_live_tally_is_linked_only_for_whom_it_is_no_404(client, db, contest, login_as):
+    """A voter's ballot offers no link to the live tally they may not open; the
+    secretariat's does, and once the results are out the public's ballot links them."""
+    client.login(contest.voter.email, PASSWORD)
+    page, link = _ballot_links(client, contest)
+    assert link not in page and "Live tally" not in page
+    assert client.get(f"/vote/rounds/{contest.voting_round.id}/results").status_code == 404
+    client.post_form("/logout")
+
+    login_as("secretariat")
+    page, link = _ballot_links(client, contest)
+    assert link in page and "Live tally" in page
+    assert client.get(f"/vote/rounds/{contest.voting_round.id}/results").status_code == 200
+    round_page = client.get(f"/admin/rounds/{contest.voting_round.id}").get_data(as_text=True)
+    assert link in round_page
+    client.post_form("/logout")
+
+    contest.voting_round.public_tally = True
+    contest.voting_round.finalised_at = now()
+    contest.edition.results_published_at = now()
+    db.commit()
+    client.login(contest.voter.email, PASSWORD)
+    page, link = _ballot_links(client, contest)
+    assert link in page and "Results" in page and "Live tally" not in page
+    assert client.get(f"/vote/rounds/{contest.voting_round.id}/results").status_code == 200
+
+
+def test_the_results_page_links_the_vote_log_only_when_it_opens(client, db, contest, login_as):
+    login_as("secretariat")
+    url = f"/vote/rounds/{contest.voting_round.id}/results"
+    report = f"/transparency/rounds/{contest.voting_round.id}/report"
+    page = client.get(url).get_data(as_text=True)
+    assert report in page and client.get(report).status_code == 200
+    # A round set up but not yet open: its live tally (empty) is the secretariat's, but
+    # its log and report do not exist yet, so they are not linked.
+    contest.voting_round.opens_at = now() + timedelta(days=1)
+    contest.voting_round.closes_at = now() + timedelta(days=2)
+    db.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert client.get(url).status_code == 200
+    assert report not in page and "Vote log" not in page
+    assert client.get(report).status_code == 404
