@@ -128,8 +128,6 @@ NOT_PAGES = {
     # POST only, and a download per export (tests/test_exports.py checks who gets it).
     "exports.request_export",
     "exports.download",
-    # A round's report, public with the results: walked in tests/api/test_privacy.py.
-    "api.transparency",
 }
 
 
