@@ -318,6 +318,33 @@ TARGETS: dict[str, Target] = {
         ],
         lambda s: {"reason": ["A burst from one network.", "ab"], "references": [""]},
     ),
+    "rounds.check_integrity": Target(
+        "secretariat", lambda s: [f"/admin/rounds/{s.voting_round.id}/integrity/check"]
+    ),
+    "rounds.decide_integrity": Target(
+        "secretariat",
+        lambda s: [f"/admin/rounds/{s.voting_round.id}/integrity/{s.submitted.id}"],
+        lambda s: {"decision": ["keep", "disqualify", "maybe", ""], "reason": ["ab", ""]},
+    ),
+    "disputes.open_dispute": Target(
+        "voter",
+        lambda s: [f"/disputes/new?vote={s.vote.id}", f"/disputes/new?round={s.voting_round.id}"],
+        lambda s: {"statement": ["My vote was removed without reason.", "", "x" * 5000]},
+    ),
+    "disputes.admin_step": Target(
+        "secretariat",
+        lambda s: [
+            f"/admin/disputes/{s.dispute.id}/answer",
+            f"/admin/disputes/{s.dispute.id}/refer",
+            f"/admin/disputes/{s.dispute.id}/close",
+        ],
+        lambda s: {"text": ["Checked.", ""], "note": ["Please advise.", ""], "outcome": ["x", ""]},
+    ),
+    "disputes.opinion": Target(
+        "expert",
+        lambda s: [f"/review/disputes/{s.dispute.id}/opinion"],
+        lambda s: {"text": ["The vote looks valid.", "", "x" * 5000]},
+    ),
     "editions.create": Target("secretariat", lambda s: ["/admin/editions/new"], _edition_fields),
     "editions.edit": Target(
         "secretariat", lambda s: [f"/admin/editions/{s.edition.id}"], _edition_fields
