@@ -32,6 +32,18 @@ class WrongCode(DomainError):
     message = _l("That code is not right, or was already used. Try the next one.")
 
 
+class CodeAlreadyUsed(WrongCode):
+    """A right code of a time step already used: refused (RFC 6238, section 5.2), and said
+    so, because the step used to set up the app counts. Signing in straight after the
+    set-up, within the same 30 seconds, is refused once for that reason, and the app's
+    next code is accepted: a user who is told only "not right" thinks the app is broken."""
+
+    message = _l(
+        "That code was already used (the code that set up your app counts too). "
+        "Wait for your app to show the next code, at most 30 seconds, and enter that one."
+    )
+
+
 def new_secret() -> str:
     return pyotp.random_base32()
 
@@ -95,7 +107,9 @@ def verify(user: User, code: str, *, now: datetime) -> None:
     if not user.totp_secret:
         raise WrongCode()
     step = _matching_step(user.totp_secret, code, now)
-    if step is not None and step > (user.totp_last_step or -1):
+    if step is not None:
+        if step <= (user.totp_last_step or -1):
+            raise CodeAlreadyUsed()
         user.totp_last_step = step
         return
     recovery = db.session.scalar(

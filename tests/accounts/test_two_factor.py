@@ -91,3 +91,37 @@ def test_the_secretariat_must_turn_it_on(app, client, db, login_as, monkeypatch)
 def test_the_code_page_needs_a_pending_sign_in(client, path):
     response = client.get(path)
     assert response.status_code == 302 and response.location == "/login"
+
+
+def test_the_set_up_code_is_refused_at_sign_in_and_says_why(client, db):
+    """Why 'the first code was refused and the next accepted': the set-up used that step."""
+    user = make_user(email="first@example.org")
+    db.commit()
+    client.login(user.email)
+    secret, _codes = _enable(client, db)
+    client.post_form("/logout")
+    totp = pyotp.TOTP(secret)
+    db.refresh(user)
+    # The set-up's own step (by the stored counter: a step boundary may pass in between).
+    same_step = _sign_in_with_code(client, user.email, totp.generate_otp(user.totp_last_step))
+    assert same_step.status_code == 422
+    assert "already used" in same_step.get_data(as_text=True)
+    next_step = client.post_form("/login/code", {"code": totp.at(now().timestamp() + 30)})
+    assert next_step.status_code == 302
+    assert client.get("/account").status_code == 200
+
+
+def test_a_clock_one_step_off_is_accepted_two_steps_is_not(client, db):
+    """The window is one step either side; three ahead stays outside it even if a step
+    boundary passes during the test."""
+    user = make_user(email="drift@example.org")
+    db.commit()
+    client.login(user.email)
+    secret, _codes = _enable(client, db)
+    client.post_form("/logout")
+    totp = pyotp.TOTP(secret)
+    two_ahead = _sign_in_with_code(client, user.email, totp.at(now().timestamp() + 90))
+    assert two_ahead.status_code == 422
+    assert "not right" in two_ahead.get_data(as_text=True)
+    one_ahead = client.post_form("/login/code", {"code": totp.at(now().timestamp() + 30)})
+    assert one_ahead.status_code == 302
