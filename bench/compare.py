@@ -384,6 +384,7 @@ def build_data(app: object, url: str, voters: int, votes: int, folder: Path) -> 
         closed_id = open_round(past.id, 1, past_ballot)
         closed = db.session.get_one(VotingRound, closed_id)
         closed.opens_at, closed.closes_at = moment - 385 * day, moment - 355 * day
+        closed.public_tally = True  # the public reads its counts once results are published
         db.session.commit()
         with db.engine.begin() as conn:
             load_votes(conn, votes, past_ballot, closed_id)
