@@ -6,6 +6,7 @@ closed (and anything uncommitted rolled back) when the application context ends.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 import weakref
@@ -15,7 +16,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import BigInteger, DateTime, Engine, Enum, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Enum,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    insert,
+)
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError, InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -227,3 +239,33 @@ def enum_type(enum_class: type[Any], name: str) -> Enum:
 
 PortableBigInt = BigInteger().with_variant(Integer(), "sqlite")
 """A 64-bit key that stays SQLite's auto-incrementing rowid alias."""
+
+
+def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert plain rows (all with the same keys) in one executemany, each column's
+    conversion for the driver run once per distinct value.
+
+    SQLAlchemy converts every parameter of every row, which is most of the time of a
+    million-row insert (the vote log's leaves); their values repeat (the same minute, kind
+    and category thousands of times), so remembering each conversion makes it a lookup."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    if compiled.positional:
+        names = list(compiled.positiontup or ())
+    # Column by column: a column's values pass through its conversion in one map().
+    values = [_converted(table.c[n].type, dialect, [row[n] for row in rows]) for n in names]
+    params: list[Any] = list(zip(*values, strict=True))
+    if not compiled.positional:
+        params = [dict(zip(names, row, strict=True)) for row in params]
+    connection.exec_driver_sql(compiled.string, params)
+
+
+def _converted(column_type: Any, dialect: Any, values: list[Any]) -> list[Any]:
+    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if processor is None:
+        return values
+    return list(map(functools.lru_cache(maxsize=4096)(processor), values))

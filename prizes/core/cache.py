@@ -48,11 +48,11 @@ def cached(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) ->
     Redis down, refusing or hung: the value is computed, as without a cache (the page
     costs the timeout once, then nothing while the breaker is open)."""
     redis_client = _client()
-    if redis_client is None:
+    current = version(scope)
+    if redis_client is None or current is None:
         return compute()
+    entry = entry_key(scope, current, key)
     try:
-        version = int(redis_client.get(f"{PREFIX}:v:{scope}") or 0)
-        entry = entry_key(scope, version, key)
         hit = redis_client.get(entry)
     except Exception as error:  # a cache that is down must not take the page down
         cache_breaker.failed(error)
@@ -74,8 +74,13 @@ def entry_key(scope: str, version: int, key: str) -> str:
 
 _MISSING = object()
 _VERSIONS = "prizes.cache_versions"
-_HERE: OrderedDict[tuple[str, int, str, str], tuple[float, Any]] = OrderedDict()
-HERE_MAX_ENTRIES = 512
+# What each process keeps, by room: the pages' fragments in one, the API's answers (many
+# keys, up to 150 KB each) in a smaller one of their own, so that a client walking the API
+# never pushes the ballot's cards out.
+HERE_ROOMS = {"pages": 512, "api": 64}
+_HERE: dict[str, OrderedDict[tuple[str, int, str, str], tuple[float, Any]]] = {
+    room: OrderedDict() for room in HERE_ROOMS
+}
 
 
 def version(scope: str) -> int | None:
@@ -103,7 +108,9 @@ def version(scope: str) -> int | None:
     return known[scope]
 
 
-def cached_here(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300) -> T:
+def cached_here(
+    scope: str, key: str, compute: Callable[[], T], *, ttl: int = 300, room: str = "pages"
+) -> T:
     """``compute()``'s result (any value: rendered HTML, rows) kept in this process while the
     scope's version in Redis is unchanged, for what is read on every page and changes a few
     times a day: a use costs one version read per request, no transfer and no decoding.
@@ -112,15 +119,16 @@ def cached_here(scope: str, key: str, compute: Callable[[], T], *, ttl: int = 30
     current = version(scope)
     if current is None:
         return compute()
+    kept = _HERE[room]
     entry = (scope, current, current_language(), key)
-    stored_at, value = _HERE.get(entry, (0.0, _MISSING))
+    stored_at, value = kept.get(entry, (0.0, _MISSING))
     if value is not _MISSING and time.monotonic() - stored_at < ttl:
-        _HERE.move_to_end(entry)
+        kept.move_to_end(entry)
         return value
     value = compute()
-    _HERE[entry] = (time.monotonic(), value)
-    while len(_HERE) > HERE_MAX_ENTRIES:
-        _HERE.popitem(last=False)
+    kept[entry] = (time.monotonic(), value)
+    while len(kept) > HERE_ROOMS[room]:
+        kept.popitem(last=False)
     return value
 
 
