@@ -247,7 +247,8 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 
     SQLAlchemy converts every parameter of every row, which is most of the time of a
     million-row insert (the vote log's leaves); their values repeat (the same minute, kind
-    and category thousands of times), so remembering each conversion makes it a lookup."""
+    and category thousands of times), so remembering each conversion makes it a lookup.
+    On PostgreSQL the rows go in by COPY, in the session's transaction."""
     if not rows:
         return
     connection = session.connection()
@@ -259,6 +260,18 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     # Column by column: a column's values pass through its conversion in one map().
     values = [_converted(table.c[n].type, dialect, [row[n] for row in rows]) for n in names]
     params: list[Any] = list(zip(*values, strict=True))
+    if dialect.name == "postgresql":  # COPY: several times an executemany's speed
+        driver = connection.connection.driver_connection
+        assert driver is not None  # noqa: S101  (a connection in use has its driver's)
+        columns = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
+        target = dialect.identifier_preparer.format_table(table)
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in params:
+                copy.write_row(row)
+        return
     if not compiled.positional:
         params = [dict(zip(names, row, strict=True)) for row in params]
     connection.exec_driver_sql(compiled.string, params)
