@@ -32,7 +32,7 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from huey import Huey, crontab, signals
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from prizes.core import mail as mail_module
@@ -404,6 +404,32 @@ def _vote_log(round_id: int, run: runs.JobRun) -> str:
 def extend_vote_log(round_id: int) -> runs.JobRun:
     """Ask for a batch of the round's vote log (recorded now, run by the worker)."""
     return start("vote_log", round_id)
+
+
+@durable("log_file", max_attempts=3, retry_after=60)
+def _log_file(round_id: int, run: runs.JobRun) -> str:
+    """Write a finished round's open-data log file (on the worker's host; another host
+    writes its own at its first request)."""
+    from prizes.db import db
+    from prizes.transparency.published import log_file
+    from prizes.voting.models import VotingRound
+
+    voting_round = db.session.get(VotingRound, round_id)
+    written = log_file(voting_round) if voting_round is not None else None
+    return f"written: {written.name}" if written else "the log is not final yet"
+
+
+def write_log_files(edition_id: int) -> list[runs.JobRun]:
+    """At publication: a job per finalised round of the edition, to write its log file."""
+    from prizes.db import db
+    from prizes.voting.models import VotingRound
+
+    round_ids = db.session.scalars(
+        select(VotingRound.id).where(
+            VotingRound.edition_id == edition_id, VotingRound.finalised_at.is_not(None)
+        )
+    ).all()
+    return [start("log_file", round_id) for round_id in round_ids]
 
 
 @huey.periodic_task(crontab(minute="*"))

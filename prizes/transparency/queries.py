@@ -205,12 +205,15 @@ def log_is_public(voting_round: VotingRound) -> bool:
     )
 
 
-def iter_log_document(voting_round: VotingRound, *, batch: int = 5000) -> Iterator[str]:
+def iter_log_document(
+    voting_round: VotingRound, *, head: TreeHead | None = None, batch: int = 5000
+) -> Iterator[str]:
     """The open-data file of a round's log, as JSON text in pieces (a million leaves are
-    streamed, never held at once): its leaves and the latest signed head over them all."""
+    streamed, never held at once): its leaves and a signed head over them all (the
+    latest unless one is given)."""
     import json
 
-    head = latest_head(voting_round.id)
+    head = head or latest_head(voting_round.id)
     yield "{" + f'"format": {json.dumps(FORMAT)}, "round": '
     yield json.dumps({"id": voting_round.id, "title": voting_round.title}) + ', "head": '
     yield json.dumps(head_record(head) if head else None) + ', "leaves": ['

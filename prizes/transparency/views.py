@@ -5,7 +5,16 @@ full leaf list once the round's results are out (``queries.log_is_public``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -16,7 +25,7 @@ from prizes.contest.models import Edition
 from prizes.core.clock import now
 from prizes.core.limits import limiter, setting
 from prizes.db import db
-from prizes.transparency import queries, signing
+from prizes.transparency import published, queries, signing
 from prizes.voting import queries as voting_queries
 from prizes.voting.models import VotingRound
 
@@ -113,14 +122,17 @@ def log_file(round_id: int) -> ResponseReturnValue:
     voting_round = _started_round(round_id)
     if not log_visible(voting_round):
         abort(404)
-    # Built whole: the unit of work closes the session when the view returns. (A file the
-    # worker writes once at publication is the step after this one, for a million leaves.)
+    name = f"round-{voting_round.id}-vote-log.json"
+    written = published.log_file(voting_round)
+    if written is not None:  # finished: the file written once, with its own ETag and ranges
+        return send_file(
+            written, mimetype="application/json", as_attachment=True, download_name=name
+        )
+    # Still growing: built whole (the unit of work closes the session when the view returns).
     response = Response(
         "".join(queries.iter_log_document(voting_round)), mimetype="application/json"
     )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="round-{voting_round.id}-vote-log.json"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -178,9 +190,7 @@ def _published_edition(year: int) -> Edition:
 @bp.route("/editions/<int:year>/results/record.json")
 def results_record(year: int) -> ResponseReturnValue:
     """The results record (its exact bytes are what the digest and signature cover)."""
-    from prizes.transparency.bundle import build_bundle, canonical
-
-    document = canonical(build_bundle(_published_edition(year)))
+    document = published.record_text(_published_edition(year))
     response = Response(document, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="results-{year}.json"'
     return response
@@ -195,9 +205,7 @@ def record_seal(edition: Edition) -> dict:
     """The SHA-256 of the results record and the contest key's signature over it."""
     import base64
 
-    from prizes.transparency.bundle import build_bundle, digest
-
-    sha = digest(build_bundle(edition))
+    sha = published.record_digest(edition)
     signature = signing.sign(f"{bundle_message_prefix()}{sha}\n".encode())
     return {
         "year": edition.year,
