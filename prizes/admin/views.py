@@ -190,7 +190,9 @@ def _audit_page(**context: object) -> str:
 def audit_csv() -> ResponseReturnValue:
     """The filtered trail as CSV, streamed in batches; the download is itself audited."""
     filters = audit_trail.parse_filters(request.args)
-    record(db.session, "audit.exported", actor=signed_in_user(), **audit_trail.summary(filters))
+    record(
+        db.session, "audit.exported", actor=signed_in_user(), filters=audit_trail.summary(filters)
+    )
     db.session.commit()
     response = current_app.response_class(
         stream_with_context(audit_trail.csv_lines(filters)),
