@@ -61,7 +61,9 @@ def test_the_outbox_filters_by_state(client, db, login_as):
     assert f'id="mail-{failed.id}"' in page
     assert f"/admin/outbox/{failed.id}/resend" in page  # a failed mail has its button
     everything = client.get("/admin/outbox").get_data(as_text=True)
-    assert "sent.one@example.org" in everything and 'href="/admin/outbox?state=failed"' in everything
+    assert (
+        "sent.one@example.org" in everything and 'href="/admin/outbox?state=failed"' in everything
+    )
 
 
 @pytest.mark.parametrize("state", ["lost", "FAILED", "failed'--", "x" * 500])
@@ -129,7 +131,9 @@ def test_an_unconfirmed_mail_is_sent_again_only_after_confirmation(client, db, l
     assert done.status_code == 302
     db.expire_all()
     copy = db.scalar(
-        select(OutgoingMail).where(OutgoingMail.recipient == mail.recipient, OutgoingMail.id != mail.id)
+        select(OutgoingMail).where(
+            OutgoingMail.recipient == mail.recipient, OutgoingMail.id != mail.id
+        )
     )
     assert copy is not None and copy.message_id != mail.message_id
     assert copy.status is MailStatus.SENT and mail.status is MailStatus.UNCONFIRMED
