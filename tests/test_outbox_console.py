@@ -97,7 +97,9 @@ def test_a_failed_mail_is_queued_again_and_the_worker_sends_it(client, db, login
     assert message["Message-ID"] == mail.message_id and message["To"] == "someone@example.org"
     assert mail.status is MailStatus.SENT and mail.body is None and mail.attempts == 1
     [row] = audited(db, "mail.requeued", mail)
-    assert row.actor_id == secretariat.id and row.data == {"attempts": 6}
+    assert row.actor_id == secretariat.id
+    assert row.data == {"attempts": 6, "last_error": "ConnectionRefusedError(111)"}
+    assert mail.last_error is None  # the outbox shows this round of attempts
 
 
 def test_a_requeued_mail_whose_job_was_lost_is_sent_by_the_sweep(

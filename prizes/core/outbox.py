@@ -257,21 +257,31 @@ def resend(mail: OutgoingMail, *, session: Session, by: Any, confirmed: bool) ->
     """Send ``mail`` again, at the secretariat's request.
 
     A failed mail goes back to waiting with its attempts counted afresh (the same message,
-    the same Message-ID). A mail that may have arrived is sent again only when ``confirmed``,
-    as a new mail with the same recipient, subject and body; when its body was erased (every
-    sent mail's is) there is nothing to send and :class:`ResendRefused` says so, as it does for
-    a mail still waiting or being sent.
+    the same Message-ID; the old count and error kept in the audit trail). A mail that may
+    have arrived is sent again only when ``confirmed``, as a new mail with the same
+    recipient, subject and body; when its body was erased (every sent mail's is) there is
+    nothing to send and :class:`ResendRefused` says so, as it does for a mail still waiting
+    or being sent.
 
     Side effects: changes or adds the mail, writes ``mail.requeued`` or ``mail.resent`` in
     the audit trail, and hands the mail to the sender after the commit."""
     if mail.status is MailStatus.FAILED:
-        attempts = mail.attempts
+        # The attempts and the last error go to the audit trail; the outbox then shows this
+        # round of attempts only.
+        audit.record(
+            session,
+            "mail.requeued",
+            actor=by,
+            target=mail,
+            attempts=mail.attempts,
+            last_error=mail.last_error,
+        )
         mail.status = MailStatus.PENDING
         mail.attempts = 0
         mail.next_attempt_at = now()
         mail.lease_until = None
         mail.handed_at = None
-        audit.record(session, "mail.requeued", actor=by, target=mail, attempts=attempts)
+        mail.last_error = None
         send_after_commit(session, mail)
         return Resend.REQUEUED
     if not may_have_arrived(mail):
