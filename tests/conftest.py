@@ -45,6 +45,9 @@ class Client(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # A streamed body (the audit trail's CSV) is read in the request's own context too,
+        # as a server reads it, not later in the test's.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
     def hidden_fields(self) -> dict[str, str]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import make_msgid
 
 from prizes.accounts import services as accounts
 from prizes.accounts.models import Role, User
 from prizes.contest.models import Category, Edition
 from prizes.core.clock import now
+from prizes.core.mail import MailStatus, OutgoingMail
 from prizes.core.tokens import make_token
 from prizes.core.vocabulary import ActionLine
 from prizes.db import db
@@ -69,6 +71,7 @@ class Seeded:
     flag: SuspicionFlag
     dispute: Dispute  # the voter's, about their vote, referred to the expert group
     export: Export  # a queued export of the round's votes
+    failed_mail: OutgoingMail  # every attempt failed: the outbox offers to send it again
     # Links that carry a token
     invitation_token: str
     reset_token: str
@@ -238,6 +241,19 @@ def seed_contest() -> Seeded:
     email_change_token = accounts._email_serializer().dumps(
         {"id": voter.id, "email": "moved.voter@example.org", "fp": accounts._reset_state(voter)}
     )
+    moment = now()
+    failed_mail = OutgoingMail(
+        message_id=make_msgid(domain="wsis-prizes"),
+        recipient=voter.email,
+        subject="Confirm your email address",
+        body="A link that never arrived.",
+        status=MailStatus.FAILED,
+        created_at=moment,
+        next_attempt_at=moment,
+        attempts=6,
+        last_error="ConnectionRefusedError(111, 'Connection refused')",
+    )
+    db.session.add(failed_mail)
     db.session.commit()
     return Seeded(
         edition=edition,
@@ -267,6 +283,7 @@ def seed_contest() -> Seeded:
         flag=flag,
         dispute=dispute,
         export=export,
+        failed_mail=failed_mail,
         invitation_token=invitation_token,
         reset_token=reset_token,
         verify_token=verify_token,
@@ -287,6 +304,7 @@ def url_values(seeded: Seeded) -> dict[str, object]:
         "flag_id": seeded.flag.id,
         "dispute_id": seeded.dispute.id,
         "export_id": seeded.export.id,
+        "mail_id": seeded.failed_mail.id,
         "decision": "dismiss",
         "step": "answer",
         "year": seeded.past_edition.year,

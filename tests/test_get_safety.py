@@ -22,6 +22,7 @@ AUDITED_READS = {
     "exports.download": {"audit_events"},
     "exports.edition_tables": {"audit_events"},
     "exports.edition_archive": {"audit_events"},
+    "admin.audit_csv": {"audit_events"},
 }
 
 

@@ -59,6 +59,8 @@ ROUTES = {
     "admin.users": ("/admin/users", only("secretariat")),
     "admin.outbox": ("/admin/outbox", only("secretariat")),
     "admin.jobs": ("/admin/jobs", only("secretariat")),
+    "admin.audit": ("/admin/audit", only("secretariat")),
+    "admin.audit_csv": ("/admin/audit.csv", only("secretariat")),
     "admin.user": ("/admin/users/{user_id}", only("secretariat")),
     "admin.mail_domains": ("/admin/mail-domains", only("secretariat")),
     # The public API: the same answer whoever asks (signing in changes nothing); its
@@ -125,6 +127,8 @@ NOT_PAGES = {
     "admin.change_status",
     # POST only (tests/accounts/test_blocked_domains.py checks who may).
     "admin.unblock_mail_domain",
+    # POST only (tests/test_outbox_console.py checks who may).
+    "admin.resend_mail",
     # POST only, and a download per export (tests/test_exports.py checks who gets it).
     "exports.request_export",
     "exports.download",

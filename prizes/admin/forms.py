@@ -249,3 +249,9 @@ class ImportUploadForm(SiteForm):
         _l("File of entries (.csv or .json)"),
         validators=[FileRequired(), FileAllowed(["csv", "json"], _l("A .csv or .json file."))],
     )
+
+
+class ResendMailForm(SiteForm):
+    """Send a mail again; ``confirm=yes`` is the second step for one that may have arrived."""
+
+    confirm = HiddenField(validators=[Optional(), AnyOf(["yes"])])

@@ -1,8 +1,19 @@
-"""The secretariat's screens: overview, accounts and roles, the outbox and the jobs."""
+"""The secretariat's screens: overview, accounts and roles, the outbox, the jobs and the
+audit trail."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,15 +23,23 @@ from prizes.accounts.emails import PACKAGE_DOMAINS
 from prizes.accounts.models import BlockedMailDomain, Role, User
 from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.accounts.queries import count_users, list_blocked_domains, users_matching
-from prizes.admin.forms import MANAGED_ROLES, BlockedDomainForm, RoleChangeForm, UserSearchForm
+from prizes.admin import audit_trail
+from prizes.admin.forms import (
+    MANAGED_ROLES,
+    BlockedDomainForm,
+    ResendMailForm,
+    RoleChangeForm,
+    UserSearchForm,
+)
 from prizes.core import outbox as mail_outbox
 from prizes.core import runs as job_runs
+from prizes.core.audit import record
 from prizes.core.clock import now
 from prizes.core.forms import form_page, given
-from prizes.core.mail import MailStatus, read_outbox
+from prizes.core.mail import MailStatus, OutgoingMail, read_outbox
 from prizes.core.pagination import paginate
 from prizes.core.params import int_arg
-from prizes.core.unit_of_work import on_refusal_show
+from prizes.core.unit_of_work import on_refusal, on_refusal_show
 from prizes.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -95,18 +114,93 @@ def change_status(user_id: int) -> ResponseReturnValue:
 
 @bp.route("/outbox")
 def outbox() -> ResponseReturnValue:
-    """Every mail's state (waiting, sent, unconfirmed, failed), and without a mail server the
-    demo's offline mailbox. With a mail server no message is shown: they hold other
-    people's sign-in links (and a sent mail's body is erased anyway)."""
+    """Every mail's state (waiting, sent, unconfirmed, failed), or one state's (``?state=``),
+    and without a mail server the demo's offline mailbox. With a mail server no message is
+    shown: they hold other people's sign-in links (and a sent mail's body is erased)."""
+    state = mail_outbox.parse_status(request.args.get("state"))
     offline = not current_app.config.get("MAIL_URL")
     return render_template(
         "admin/outbox.html",
         counts=mail_outbox.counts(db.session),
-        mails=mail_outbox.recent(db.session),
+        mails=mail_outbox.recent(db.session, status=state),
+        state=state,
         messages=read_outbox() if offline else [],
         offline=offline,
         statuses=list(MailStatus),
+        resend_form=ResendMailForm(),
+        resendable=mail_outbox.resendable,
+        may_have_arrived=mail_outbox.may_have_arrived,
     )
+
+
+@bp.route("/outbox/<int:mail_id>/resend", methods=["POST"])
+def resend_mail(mail_id: int) -> ResponseReturnValue:
+    """A failed mail goes back to waiting; one that may have arrived is sent again as a copy
+    only after a confirmation page; one whose text is erased is refused (409), saying why."""
+    mail = db.session.get(OutgoingMail, mail_id) or abort(404)
+    form = ResendMailForm()
+    if not form.validate_on_submit():
+        return render_template("admin/outbox_resend.html", mail=mail, form=form), 400
+    on_refusal(
+        lambda refusal: (
+            render_template("admin/outbox_resend.html", mail=mail, form=form, refusal=refusal),
+            refusal.status_code,
+        )
+    )
+    done = mail_outbox.resend(
+        mail, session=db.session, by=signed_in_user(), confirmed=form.confirm.data == "yes"
+    )
+    if done is mail_outbox.Resend.ASK_FIRST:
+        return render_template("admin/outbox_resend.html", mail=mail, form=form)
+    if done is mail_outbox.Resend.REQUEUED:
+        flash(_("The mail is waiting to be sent again."), "success")
+    else:
+        flash(_("A copy of the mail is waiting to be sent."), "success")
+    return redirect(url_for("admin.outbox"))
+
+
+@bp.route("/audit")
+def audit() -> ResponseReturnValue:
+    """The audit trail, newest first, filtered by actor, action, object and day."""
+    on_refusal(
+        lambda refusal: (_audit_page(page=None, refusal=refusal.message), refusal.status_code)
+    )
+    filters = audit_trail.parse_filters(request.args)
+    page = audit_trail.list_events(
+        filters,
+        size=audit_trail.page_size(request.args),
+        before=int_arg("before"),
+        after=int_arg("after"),
+    )
+    return _audit_page(page=page, filters=filters)
+
+
+def _audit_page(**context: object) -> str:
+    return render_template(
+        "admin/audit.html",
+        actions=sorted(audit_trail.KNOWN_ACTIONS),
+        object_types=audit_trail.object_types(),
+        describe=audit_trail.describe_data,
+        args=request.args,
+        **context,
+    )
+
+
+@bp.route("/audit.csv")
+def audit_csv() -> ResponseReturnValue:
+    """The filtered trail as CSV, streamed in batches; the download is itself audited."""
+    filters = audit_trail.parse_filters(request.args)
+    record(
+        db.session, "audit.exported", actor=signed_in_user(), filters=audit_trail.summary(filters)
+    )
+    db.session.commit()
+    response = current_app.response_class(
+        stream_with_context(audit_trail.csv_lines(filters)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response.headers["Content-Disposition"] = 'attachment; filename="wsis-audit-trail.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/jobs")

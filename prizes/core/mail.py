@@ -132,8 +132,14 @@ def queue(
         attempts=0,
     )
     session.add(mail)
-    session.info.setdefault(_PENDING, []).append(mail)
+    send_after_commit(session, mail)
     return mail
+
+
+def send_after_commit(session: Session, mail: OutgoingMail) -> None:
+    """Hand ``mail`` to the sender once ``session`` commits (never if it rolls back): a new
+    mail, or one put back to waiting by the secretariat."""
+    session.info.setdefault(_PENDING, []).append(mail)
 
 
 def discard_pending(session: Session) -> None:

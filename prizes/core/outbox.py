@@ -17,13 +17,25 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from email.utils import make_msgid
+from enum import StrEnum
+from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from prizes.core import audit
 from prizes.core.clock import now
-from prizes.core.mail import MailStatus, MaybeDelivered, OutgoingMail, deliver
+from prizes.core.errors import DomainError
+from prizes.core.mail import (
+    MailStatus,
+    MaybeDelivered,
+    OutgoingMail,
+    deliver,
+    send_after_commit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +195,122 @@ def counts(session: Session) -> dict[str, int]:
     return {status.value: int(count) for status, count in rows}
 
 
-def recent(session: Session, limit: int = 50) -> list[OutgoingMail]:
-    """The newest mails first, without their bodies' worth of reading."""
-    return list(session.scalars(select(OutgoingMail).order_by(OutgoingMail.id.desc()).limit(limit)))
+def recent(
+    session: Session, limit: int = 50, *, status: MailStatus | None = None
+) -> list[OutgoingMail]:
+    """The newest mails first (of one state, if given)."""
+    query = select(OutgoingMail)
+    if status is not None:
+        query = query.where(OutgoingMail.status == status)
+    return list(session.scalars(query.order_by(OutgoingMail.id.desc()).limit(limit)))
+
+
+class UnknownMailState(DomainError):
+    status_code = 400
+    message = _l("There is no such state of a mail.")
+
+
+def parse_status(value: str | None) -> MailStatus | None:
+    """The ``state`` filter of the outbox screen: empty for all, else one of the states."""
+    if not value:
+        return None
+    try:
+        return MailStatus(value)
+    except ValueError:
+        known = ", ".join(status.value for status in MailStatus)
+        raise UnknownMailState(
+            str(
+                _l(
+                    "There is no mail state “%(state)s”; the states are: %(known)s.",
+                    state=value[:40],
+                    known=known,
+                )
+            )
+        ) from None
+
+
+class ResendRefused(DomainError):
+    """A resend that cannot be done; the page says why."""
+
+    status_code = 409
+
+
+class Resend(StrEnum):
+    """What a resend did, or that it waits for the secretariat's confirmation."""
+
+    REQUEUED = "requeued"  # a failed mail, back to waiting
+    COPIED = "copied"  # a mail that may have arrived, sent again as a new mail
+    ASK_FIRST = "ask_first"  # it may have arrived: nothing done until confirmed
+
+
+def may_have_arrived(mail: OutgoingMail) -> bool:
+    """Sent, or handed to the mail server before its worker stopped (unconfirmed)."""
+    return mail.status in (MailStatus.SENT, MailStatus.UNCONFIRMED)
+
+
+def resendable(mail: OutgoingMail) -> bool:
+    """Whether :func:`resend` can send ``mail`` again (the outbox shows its button)."""
+    return mail.status is MailStatus.FAILED or (may_have_arrived(mail) and mail.body is not None)
+
+
+def resend(mail: OutgoingMail, *, session: Session, by: Any, confirmed: bool) -> Resend:
+    """Send ``mail`` again, at the secretariat's request.
+
+    A failed mail goes back to waiting with its attempts counted afresh (the same message,
+    the same Message-ID; the old count and error kept in the audit trail). A mail that may
+    have arrived is sent again only when ``confirmed``, as a new mail with the same
+    recipient, subject and body; when its body was erased (every sent mail's is) there is
+    nothing to send and :class:`ResendRefused` says so, as it does for a mail still waiting
+    or being sent.
+
+    Side effects: changes or adds the mail, writes ``mail.requeued`` or ``mail.resent`` in
+    the audit trail, and hands the mail to the sender after the commit."""
+    if mail.status is MailStatus.FAILED:
+        # The attempts and the last error go to the audit trail; the outbox then shows this
+        # round of attempts only.
+        audit.record(
+            session,
+            "mail.requeued",
+            actor=by,
+            target=mail,
+            attempts=mail.attempts,
+            last_error=mail.last_error,
+        )
+        mail.status = MailStatus.PENDING
+        mail.attempts = 0
+        mail.next_attempt_at = now()
+        mail.lease_until = None
+        mail.handed_at = None
+        mail.last_error = None
+        send_after_commit(session, mail)
+        return Resend.REQUEUED
+    if not may_have_arrived(mail):
+        raise ResendRefused(str(_l("This mail is waiting to be sent already.")))
+    if mail.body is None:
+        raise ResendRefused(
+            str(
+                _l(
+                    "This mail cannot be sent again: its text is erased once the mail server "
+                    "accepts it, because it may hold a sign-in link. Do again what sent it "
+                    "(for instance, ask for a new confirmation link)."
+                )
+            )
+        )
+    if not confirmed:
+        return Resend.ASK_FIRST
+    moment = now()
+    copy = OutgoingMail(
+        message_id=make_msgid(domain="wsis-prizes"),
+        recipient=mail.recipient,
+        subject=mail.subject,
+        body=mail.body,
+        status=MailStatus.PENDING,
+        created_at=moment,
+        next_attempt_at=moment,
+        attempts=0,
+    )
+    session.add(copy)
+    session.flush()
+    audit.record(session, "mail.resent", actor=by, target=mail, copy_id=copy.id)
+    send_after_commit(session, copy)
+    return Resend.COPIED

@@ -266,6 +266,11 @@ TARGETS: dict[str, Target] = {
     "admin.unblock_mail_domain": Target(
         "secretariat", lambda s: ["/admin/mail-domains/2147483647/remove"]
     ),
+    "admin.resend_mail": Target(
+        "secretariat",
+        lambda s: [f"/admin/outbox/{s.failed_mail.id}/resend", "/admin/outbox/2147483647/resend"],
+        lambda s: {"confirm": ["yes", "no", ""]},
+    ),
     "rounds.create": Target(
         "secretariat",
         lambda s: [f"/admin/rounds/new/{s.edition.id}"],
