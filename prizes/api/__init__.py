@@ -20,6 +20,8 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Api as SmorestApi
 from werkzeug.exceptions import HTTPException
 
+from prizes.core.errors import retry_after
+
 PREFIX = "/api/v1"
 # Answers are public and the same for everyone; a minute of caching by browsers and proxies
 # is short enough for the phases of a contest that move on a date.
@@ -68,14 +70,8 @@ def _http_error(error: HTTPException) -> Response:
     code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(status)
     response = error_response(status, code or error.name.lower().replace(" ", "_"), message)
     if status == 429:
-        response.headers["Retry-After"] = str(_retry_after(error))
+        response.headers["Retry-After"] = str(retry_after(error))
     return response
-
-
-def _retry_after(error: HTTPException) -> int:
-    limit = getattr(getattr(error, "limit", None), "limit", None)
-    seconds = limit.get_expiry() if limit is not None else 60
-    return max(1, int(seconds))
 
 
 def _validation_message(messages: Any) -> str | None:
@@ -126,9 +122,7 @@ def _finish(response: Response) -> Response:
     headers["Access-Control-Allow-Origin"] = "*"
     headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
     headers["Access-Control-Allow-Headers"] = "Accept-Language, If-None-Match"
-    headers["Access-Control-Expose-Headers"] = (
-        "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
-    )
+    headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
     headers["Vary"] = "Accept-Language"
     if response.status_code >= 400:
         headers["Cache-Control"] = "no-store" if response.status_code >= 429 else "no-cache"

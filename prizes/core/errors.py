@@ -6,7 +6,7 @@ import logging
 import re
 from contextlib import suppress
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import (
@@ -97,6 +97,13 @@ def render_error_page(code: int, description: str | None = None) -> tuple[str, i
     ), code
 
 
+def retry_after(error: Exception) -> int:
+    """The Retry-After of a 429: the refusing limit's window, in seconds."""
+    limit = getattr(getattr(error, "limit", None), "limit", None)
+    seconds = limit.get_expiry() if limit is not None else 60
+    return max(1, int(seconds))
+
+
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_error_page(
         400, str(_l("The form expired or was not sent from this site. Please try again."))
@@ -113,6 +120,10 @@ def _http_error(error: HTTPException) -> tuple[str, int] | Response:
     if isinstance(error, ServiceUnavailable):
         return _service_unavailable(error)
     description = error.description if code in (400, 403, 413, 422) and _is_custom(error) else None
+    if code == 429:  # when to come back
+        response = make_response(render_error_page(code, description))
+        response.headers["Retry-After"] = str(retry_after(error))
+        return response
     return render_error_page(code, description)
 
 

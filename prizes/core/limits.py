@@ -56,7 +56,9 @@ def failed(response: Response) -> bool:
     return response.status_code != 302
 
 
-limiter = Limiter(key_func=client_address, headers_enabled=True)
+# No X-RateLimit-* headers: writing them costs every request another read of the counters
+# (a Redis round trip); a refused request still says when to come back (``errors.retry_after``).
+limiter = Limiter(key_func=client_address, headers_enabled=False)
 
 
 def setting(name: str) -> Callable[[], str]:
