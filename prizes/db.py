@@ -257,6 +257,8 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
     if compiled.positional:
         names = list(compiled.positiontup or ())
+    if missing := set(names) - set(rows[0]):  # a column default is not applied here
+        raise ValueError(f"insert_many into {table.name}: give {', '.join(sorted(missing))}")
     # Column by column: a column's values pass through its conversion in one map().
     values = [_converted(table.c[n].type, dialect, [row[n] for row in rows]) for n in names]
     params: list[Any] = list(zip(*values, strict=True))

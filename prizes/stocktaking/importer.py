@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 
 from prizes.contest.models import Category
 from prizes.core import audit
@@ -29,7 +29,7 @@ from prizes.core.vocabulary import (
     StakeholderType,
     is_country_code,
 )
-from prizes.db import db
+from prizes.db import db, insert_many
 from prizes.stocktaking.fields import EntryFields
 from prizes.stocktaking.models import (
     EntryActionLine,
@@ -43,7 +43,6 @@ from prizes.stocktaking.services import entry_values, fill_entry
 FORMATS = (".csv", ".json")
 MAX_LENGTHS = {"external_id": 64, "title": 300, "organisation": 300, "website": 500}
 BATCH_SIZE = 500
-LINKS_PER_STATEMENT = 5000  # two parameters each, well below PostgreSQL's 65,535
 
 _SEPARATORS = re.compile(r"[;,\s]+")
 _SPACE = re.compile(r"\s")
@@ -435,8 +434,15 @@ def _insert_new(rows: Sequence[EntryRow], now: datetime) -> None:
         | {"external_id": row.external_id, "status": EntryStatus.PUBLISHED, "created_at": now}
         for row in rows
     ]
-    inserted = insert(StocktakingEntry).returning(StocktakingEntry.id, sort_by_parameter_order=True)
-    ids = list(db.session.scalars(inserted, values))
+    # No RETURNING in parameter order: SQLAlchemy sends that a few rows a statement. The
+    # rows go in by insert_many, then their ids are read back by external id.
+    insert_many(db.session, cast(Table, StocktakingEntry.__table__), values)
+    wanted = StocktakingEntry.external_id.in_([row.external_id for row in rows])
+    found = db.session.execute(
+        select(StocktakingEntry.external_id, StocktakingEntry.id).where(wanted)
+    )
+    new_ids = {external_id: entry_id for external_id, entry_id in found}
+    ids = [new_ids[row.external_id] for row in rows]
     lines = [
         {"entry_id": entry_id, "action_line": line}
         for entry_id, row in zip(ids, rows, strict=True)
@@ -452,10 +458,8 @@ def _insert_new(rows: Sequence[EntryRow], now: datetime) -> None:
         for entry_id, row in zip(ids, rows, strict=True)
         for code in sorted({code.upper() for code in row.other_countries} - {row.country})
     ]
-    # One multi-row VALUES per few thousand links: an executemany sends one statement a row.
     for model, links in ((EntryActionLine, lines), (EntrySdg, sdgs), (EntryCountry, countries)):
-        for start in range(0, len(links), LINKS_PER_STATEMENT):
-            db.session.execute(insert(model).values(links[start : start + LINKS_PER_STATEMENT]))
+        insert_many(db.session, cast(Table, model.__table__), links)
 
 
 def _fill(entry: StocktakingEntry, row: EntryRow, now: datetime) -> None:
