@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from enum import StrEnum
 from typing import Any
@@ -111,9 +112,15 @@ SDG_NAMES = {
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """ISO 3166-1 alpha-2 codes with their names in the reader's language, sorted by name."""
+    """ISO 3166-1 alpha-2 codes with their names in the reader's language, sorted by name
+    (made once per language and process: every search page and form shows the list)."""
+    return list(_country_choices(str(get_locale() or "")))
+
+
+@functools.lru_cache(maxsize=16)
+def _country_choices(language: str) -> tuple[tuple[str, str], ...]:
     pairs = [(country.alpha_2, country_name(country.alpha_2)) for country in pycountry.countries]
-    return sorted(pairs, key=lambda pair: sort_key(pair[1]))
+    return tuple(sorted(pairs, key=lambda pair: sort_key(pair[1])))
 
 
 def sort_key(text: str) -> str:
