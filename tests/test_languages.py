@@ -186,6 +186,7 @@ def _in_request(app, language: str, work):
 def test_every_cache_key_holds_the_language(app, monkeypatch):
     monkeypatch.setattr(cache, "_client", lambda: FakeRedis())
     FakeRedis.store.clear()
+    FakeRedis.store["prizes:cache:v:scope"] = b"0"  # the scope's version
     assert _in_request(app, "fr", lambda: cache.cached("scope", "key", lambda: "fr")) == "fr"
     assert _in_request(app, "ar", lambda: cache.cached("scope", "key", lambda: "ar")) == "ar"
     assert _in_request(app, "ar", lambda: cache.entry_key("scope", 0, "key")) == (
@@ -195,6 +196,7 @@ def test_every_cache_key_holds_the_language(app, monkeypatch):
     assert sorted(FakeRedis.store) == [
         "prizes:cache:scope:0:ar:key",
         "prizes:cache:scope:0:fr:key",
+        "prizes:cache:v:scope",
     ]
 
 
@@ -207,8 +209,9 @@ class FakeRedis:
     def get(self, key):
         return self.store.get(key)
 
-    def set(self, key, value, ex=None):
-        self.store[key] = value.encode()
+    def set(self, key, value, ex=None, nx=False):
+        if not (nx and key in self.store):
+            self.store[key] = str(value).encode()
 
 
 @pytest.fixture
