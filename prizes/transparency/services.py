@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from prizes.contest.models import Category
 from prizes.core import audit
+from prizes.core.cache import bump_after_commit
 from prizes.db import db, insert_many
 from prizes.transparency import leaves, merkle, signing
 from prizes.transparency.models import LeafKind, LogLeaf, LogNode, TreeHead
@@ -66,6 +67,8 @@ def extend_log(voting_round: VotingRound, *, now: datetime) -> TreeHead | None:
         audit.record(
             session, "log.head_signed", actor=None, target=voting_round, size=size, root=root.hex()
         )
+        # The results record names the round's latest head: it is built again.
+        bump_after_commit(session, f"tally:{voting_round.id}")
     return new_head
 
 
