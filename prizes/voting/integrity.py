@@ -190,7 +190,7 @@ def mark_for_review(
 
 class ReviewAlreadyDecided(DomainError):
     status_code = 409
-    message = _l("This nomination's integrity review is already decided.")
+    message = _l("This nomination's integrity review is already decided so.")
 
 
 def decide(
@@ -204,9 +204,11 @@ def decide(
 ) -> IntegrityReview:
     """Keep the nomination in the round, or disqualify it (a reason is required; it is sent
     to the nominator). A nominee passing the threshold that was not marked yet is marked
-    first. Refused once the round is final, for a nominee that does not pass the threshold,
-    and for a review already decided. Side effects: the review, a mail to the nominator, an
-    audit event, the round's results cache."""
+    first. A decision may be changed until the round is advanced (a mistake is put right
+    before the shortlist is made; the audit keeps both). Refused once the round is final,
+    for a nominee that does not pass the threshold, and for the decision it already has.
+    Side effects: the review, a mail to the nominator, an audit event, the round's results
+    cache."""
     reason = (reason or "").strip() or None
     if voting_round.finalised_at is not None:
         raise IntegrityRefused(str(_l("This round was already advanced.")))
@@ -218,11 +220,13 @@ def decide(
         raise IntegrityRefused(
             str(_l("This nomination does not pass the integrity threshold: there is no review."))
         )
-    if review.status != ReviewStatus.PENDING:
+    outcome = ReviewStatus.DISQUALIFIED if disqualify else ReviewStatus.KEPT
+    if review.status == outcome:
         raise ReviewAlreadyDecided()
+    changed_from = review.status if review.status != ReviewStatus.PENDING else None
     if disqualify and reason is None:
         raise IntegrityRefused(str(_l("Please give the reason for the disqualification.")))
-    review.status = ReviewStatus.DISQUALIFIED if disqualify else ReviewStatus.KEPT
+    review.status = outcome
     review.reason = reason
     review.decided_at, review.decided_by_id = now, by.id
     db.session.flush()
@@ -253,5 +257,6 @@ def decide(
         nomination_id=nomination_id,
         suspect_votes=review.suspect_votes,
         total_votes=review.total_votes,
+        changed_from=changed_from.value if changed_from else None,
     )
     return review

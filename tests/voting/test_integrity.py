@@ -133,8 +133,31 @@ def test_a_disqualified_nomination_is_not_shortlisted_and_its_nominator_is_told(
         "Organised fraud",
         admin.id,
     )
-    with pytest.raises(integrity.ReviewAlreadyDecided):
-        integrity.decide(voting_round, first.id, disqualify=False, reason=None, by=admin, now=now())
+    with pytest.raises(integrity.ReviewAlreadyDecided):  # the decision it already has
+        integrity.decide(
+            voting_round, first.id, disqualify=True, reason="Again", by=admin, now=now()
+        )
+    # Changed before the round is advanced (a mistake put right), and back: audited both ways.
+    kept = integrity.decide(
+        voting_round, first.id, disqualify=False, reason=None, by=admin, now=now()
+    )
+    assert kept.status == ReviewStatus.KEPT
+    assert first.id in [
+        row.nomination_id for row in queries.ranking(voting_round)[first.category_id]
+    ]
+    integrity.decide(
+        voting_round, first.id, disqualify=True, reason="Organised fraud", by=admin, now=now()
+    )
+    changes = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action.in_(["integrity.kept", "integrity.disqualified"])
+        )
+    ).all()
+    assert [e.data.get("changed_from") for e in sorted(changes, key=lambda e: e.id)] == [
+        None,
+        "disqualified",
+        "kept",
+    ]
     mail = db.scalar(select(OutgoingMail).where(OutgoingMail.recipient == first.nominator.email))
     assert "integrity review" in mail.subject
     assert "disqualified" in mail.body and "Organised fraud" in mail.body
