@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     from prizes.nominations import queries as nominations
     from prizes.review import rubric
     from prizes.review import services as review
+    from prizes.voting import integrity
     from prizes.voting import queries as voting
 
     db.init_app(app)
@@ -74,6 +75,7 @@ def register_extensions(app: Flask) -> None:
     rubric.init_app(app)  # an edition is created with the default rubric
     # Packages above answer the questions of the packages below (prizes/core/hooks.py).
     voting.init_app(app)
+    integrity.init_app(app)
     nominations.init_app(app)
     review.init_app(app)
     transparency.init_app(app)  # the vote log's signing key, made on first start

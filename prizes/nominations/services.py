@@ -7,6 +7,7 @@ Each checks its rule, changes the nomination, flushes, audits and returns; it ra
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -262,6 +263,11 @@ expert_is_assigned: Hook[[User, Nomination], bool] = Hook("expert_is_assigned")
 """Whether the expert is assigned to the nomination's category in its edition."""
 declared_conflict: Hook[[User, Nomination], bool] = Hook("declared_conflict")
 """Whether the expert declared a conflict of interest with the nomination."""
+integrity_decisions: Hook[[Nomination], list[Any]] = Hook(
+    "integrity_decisions", default=lambda nomination: []
+)
+"""The integrity reviews decided about the nomination, oldest round first (voting's
+integrity module answers; its nominator reads them on the nomination's page)."""
 
 
 def can_review(user: User, nomination: Nomination) -> bool:

@@ -85,12 +85,14 @@ def _visible_nomination(nomination_id: int) -> Nomination:
 @bp.route("/nominations/<int:nomination_id>")
 def detail(nomination_id: int) -> ResponseReturnValue:
     nomination = _visible_nomination(nomination_id)
+    mine = current_user.is_authenticated and current_user.id == nomination.nominator_id
     return render_template(
         "nominations/detail.html",
         nomination=nomination,
         can_edit=current_user.is_authenticated and nomination.can_edit(current_user, now()),
-        # The review's comment is for the nominator only.
-        show_reason=current_user.is_authenticated and current_user.id == nomination.nominator_id,
+        # The review's comment, and the integrity decisions, are for the nominator only.
+        show_reason=mine,
+        integrity_decisions=services.integrity_decisions(nomination) if mine else [],
     )
 
 

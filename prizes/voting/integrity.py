@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -31,6 +32,8 @@ from prizes.core.cache import bump_after_commit
 from prizes.core.errors import DomainError
 from prizes.core.urls import external_url
 from prizes.db import db
+from prizes.nominations import services as nominations
+from prizes.nominations.models import Nomination
 from prizes.voting.models import (
     FlagStatus,
     IntegrityReview,
@@ -114,6 +117,26 @@ def over_threshold(voting_round: VotingRound) -> list[NomineeShare]:
     threshold = voting_round.edition.integrity_threshold_percent
     found = [s for s in nominee_shares(voting_round).values() if s.passes(threshold)]
     return sorted(found, key=lambda s: (-s.share, s.nomination_id))
+
+
+def init_app(app: Flask) -> None:
+    """Answer nominations' question about a nomination's integrity decisions."""
+    nominations.integrity_decisions.answer_with(decisions_about)
+
+
+def decisions_about(nomination: Nomination) -> list[IntegrityReview]:
+    """The decided reviews of a nomination, in round order (what its nominator is told)."""
+    return list(
+        db.session.scalars(
+            select(IntegrityReview)
+            .join(VotingRound, VotingRound.id == IntegrityReview.round_id)
+            .where(
+                IntegrityReview.nomination_id == nomination.id,
+                IntegrityReview.status != ReviewStatus.PENDING,
+            )
+            .order_by(VotingRound.number)
+        )
+    )
 
 
 def reviews_of(round_id: int) -> dict[int, IntegrityReview]:

@@ -292,3 +292,17 @@ def test_the_fraud_checks_after_the_close_mark_the_nominees(db, marked):
     assert (review.nomination_id, review.status) == (marked.ballot[4][0].id, ReviewStatus.PENDING)
     again = jobs.DURABLE["fraud_checks"].work(marked.voting_round.id, None)  # type: ignore[arg-type]
     assert "marked" not in again
+
+
+def test_the_nominator_reads_the_decision_on_the_nomination_page(client, db, marked, admin):
+    voting_round, first = marked.voting_round, marked.ballot[4][0]
+    _close(db, marked)
+    integrity.decide(
+        voting_round, first.id, disqualify=True, reason="Bought votes", by=admin, now=now()
+    )
+    db.commit()
+    path = f"/nominations/{first.id}"
+    assert "Bought votes" not in client.get(path).get_data(as_text=True)  # not to the public
+    client.login(first.nominator.email)
+    page = client.get(path).get_data(as_text=True)
+    assert "disqualified" in page and "Bought votes" in page and voting_round.title in page
