@@ -249,3 +249,15 @@ class ImportUploadForm(SiteForm):
         _l("File of entries (.csv or .json)"),
         validators=[FileRequired(), FileAllowed(["csv", "json"], _l("A .csv or .json file."))],
     )
+
+
+class NextStepForm(SiteForm):
+    """The console's button for an edition's next step: the step the page showed (so a page
+    left open does not take a later one), and the reason an early step needs."""
+
+    step = HiddenField(validators=[InputRequired(), Length(max=40)])
+    reason = TextAreaField(
+        _l("Reason for acting before the date (an override, shown on the timeline)"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 2},
+    )

@@ -12,16 +12,29 @@ from prizes.accounts.emails import PACKAGE_DOMAINS
 from prizes.accounts.models import BlockedMailDomain, Role, User
 from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.accounts.queries import count_users, list_blocked_domains, users_matching
-from prizes.admin.forms import MANAGED_ROLES, BlockedDomainForm, RoleChangeForm, UserSearchForm
+from prizes.admin import console
+from prizes.admin.forms import (
+    MANAGED_ROLES,
+    BlockedDomainForm,
+    NextStepForm,
+    RoleChangeForm,
+    UserSearchForm,
+)
+from prizes.contest.models import Edition
+from prizes.contest.queries import list_categories
 from prizes.core import outbox as mail_outbox
 from prizes.core import runs as job_runs
 from prizes.core.clock import now
+from prizes.core.errors import render_error_page
 from prizes.core.forms import form_page, given
 from prizes.core.mail import MailStatus, read_outbox
 from prizes.core.pagination import paginate
 from prizes.core.params import int_arg
-from prizes.core.unit_of_work import on_refusal_show
+from prizes.core.unit_of_work import on_refusal, on_refusal_show
 from prizes.db import db
+from prizes.nominations.models import NominationStatus
+from prizes.nominations.queries import list_editions
+from prizes.review.queries import users_by_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,7 +47,100 @@ def _secretariat_only() -> None:
 
 @bp.route("/")
 def dashboard() -> ResponseReturnValue:
-    return render_template("admin/dashboard.html", users=count_users())
+    """The console: an edition's phase, its next step with a button, and its figures (the
+    newest edition, or the one chosen with ``?edition=``)."""
+    editions = list_editions()
+    edition_id = int_arg("edition")
+    if edition_id is None:
+        return _dashboard_page(editions, editions[0] if editions else None, NextStepForm())
+    edition = next((e for e in editions if e.id == edition_id), None)
+    if edition is None:
+        return render_error_page(404, _("There is no edition number %(id)d.", id=edition_id))
+    return _dashboard_page(editions, edition, NextStepForm())
+
+
+def _dashboard_page(
+    editions: list[Edition],
+    edition: Edition | None,
+    form: NextStepForm,
+    status: int = 200,
+    refusal: str | None = None,
+) -> ResponseReturnValue:
+    moment = now()
+    context: dict[str, object] = {
+        "users": count_users(),
+        "editions": editions,
+        "voting_editions": console.open_edition_ids(moment),
+        "edition": edition,
+        "form": form,
+        "refusal": refusal,
+        "moment": moment,
+        "phase_labels": console.PHASE_LABELS,
+        "step_buttons": {kind.value: label for kind, label in console.STEP_BUTTONS.items()},
+        "stage_labels": {stage.value: label for stage, label in console.STAGE_LABELS.items()},
+    }
+    if edition is not None:
+        categories = list_categories()
+        standing = console.standing(edition, now=moment)
+        scoring = console.scoring_progress(edition, console.current_stage(edition))
+        focus = standing.focus_round
+        context.update(
+            standing=standing,
+            categories=categories,
+            table=console.nominations_by_status(edition, categories),
+            scoring=scoring,
+            experts=users_by_id(set(scoring.by_expert)),
+            charts=console.vote_charts(focus, now=moment) if focus else None,
+            flags=console.open_flags(edition),
+            disputes=console.disputes_waiting(edition),
+        )
+    return render_template("admin/dashboard.html", **context), status
+
+
+@bp.route("/editions/<int:edition_id>/next-step", methods=["POST"])
+def take_next_step(edition_id: int) -> ResponseReturnValue:
+    """The console's button: the edition's next step, by the service that owns it. A
+    refusal shows the console again, with the reason and the refusal's status."""
+    edition = db.session.get(Edition, edition_id) or abort(404)
+    form = NextStepForm()
+    if not form.validate_on_submit():
+        return _dashboard_page(list_editions(), edition, form, 422)
+    on_refusal(
+        lambda error: _dashboard_page(
+            list_editions(), edition, form, error.status_code, refusal=error.message
+        )
+    )
+    message = console.take_next_step(
+        edition,
+        step=given(form.step.data),
+        by=signed_in_user(),
+        now=now(),
+        reason=form.reason.data,
+    )
+    flash(message, "success")
+    return redirect(url_for("admin.dashboard", edition=edition.id))
+
+
+@bp.route("/nominations")
+def nominations() -> ResponseReturnValue:
+    """The nominations behind the console's counts: an edition's, by category and status."""
+    edition = db.session.get(Edition, int_arg("edition") or 0)
+    if edition is None:
+        return render_error_page(400, _("Choose an edition: “edition” names none."))
+    category_id = int_arg("category")
+    status_name = request.args.get("status", "").strip()
+    if status_name and status_name not in {s.value for s in NominationStatus}:
+        return render_error_page(400, _("“status” is not a status of a nomination."))
+    status = NominationStatus(status_name) if status_name else None
+    query = console.nominations_query(edition, category_id=category_id, status=status)
+    page = paginate(query, page=int_arg("page", 1))
+    return render_template(
+        "admin/nominations.html",
+        edition=edition,
+        category=next((c for c in list_categories() if c.id == category_id), None),
+        status=status,
+        page=page,
+    )
 
 
 @bp.route("/users")
