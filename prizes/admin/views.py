@@ -90,7 +90,7 @@ def _dashboard_page(
             table=console.nominations_by_status(edition, categories),
             scoring=scoring,
             experts=users_by_id(set(scoring.by_expert)),
-            charts=console.vote_charts(focus, now=moment) if focus else None,
+            vote_charts=console.vote_charts(focus, now=moment) if focus else None,
             flags=console.open_flags(edition),
             disputes=console.disputes_waiting(edition),
         )
