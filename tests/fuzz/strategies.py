@@ -143,6 +143,7 @@ QUERY_PARAMETERS = [
     "code",
     "edition",
     "role",
+    "status",
     "next",
     "endpoint",
     "_external",

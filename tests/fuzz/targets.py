@@ -266,6 +266,17 @@ TARGETS: dict[str, Target] = {
     "admin.unblock_mail_domain": Target(
         "secretariat", lambda s: ["/admin/mail-domains/2147483647/remove"]
     ),
+    "admin.take_next_step": Target(
+        "secretariat",
+        lambda s: [
+            f"/admin/editions/{s.edition.id}/next-step",
+            "/admin/editions/2147483647/next-step",
+        ],
+        lambda s: {
+            "step": ["announce_nominated_list", "close_round", "publish_results", "none"],
+            "reason": WORDS,
+        },
+    ),
     "rounds.create": Target(
         "secretariat",
         lambda s: [f"/admin/rounds/new/{s.edition.id}"],
