@@ -101,9 +101,13 @@ def test_the_next_step_walks_an_edition_through_the_contest(db):
         console.take_next_step(edition, step="close_round", by=by, now=later)
     console.take_next_step(edition, step="close_round", by=by, now=later, reason="Enough.")
 
-    assert console.standing(edition, now=later).next_step.kind == StepKind.ADVANCE_ROUND
+    standing = console.standing(edition, now=later)
+    assert standing.next_step.kind == StepKind.ADVANCE_ROUND
+    assert standing.stage == ReviewStage.NOMINATION
     assert "shortlisted" in console.take_next_step(edition, step="advance_round", by=by, now=later)
-    assert console.standing(edition, now=later).next_step.kind == StepKind.ANNOUNCE_CHAMPIONS
+    standing = console.standing(edition, now=later)
+    assert standing.next_step.kind == StepKind.ANNOUNCE_CHAMPIONS
+    assert standing.stage == ReviewStage.SELECTION  # the experts score the shortlist now
     console.take_next_step(edition, step="announce_champions", by=by, now=later)
 
     step = console.standing(edition, now=later).next_step

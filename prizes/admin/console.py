@@ -122,6 +122,14 @@ class Standing:
     def phase_label(self) -> str:
         return str(PHASE_LABELS[self.phase])
 
+    @property
+    def stage(self) -> ReviewStage:
+        """The review stage the experts score now: the submissions (stage 1) until a round
+        has made its shortlist, then the shortlist (stage 2)."""
+        if any(r.finalised_at is not None for r in self.rounds):
+            return ReviewStage.SELECTION
+        return ReviewStage.NOMINATION
+
 
 def _rounds_of(edition: Edition) -> list[VotingRound]:
     return list(
@@ -348,14 +356,6 @@ def nominations_query(
     if status is not None:
         query = query.where(Nomination.status == status)
     return query
-
-
-def current_stage(edition: Edition) -> ReviewStage:
-    """The review stage the experts score now: the submissions until the nominated list is
-    announced, then the shortlist."""
-    if edition.nominated_list_announced_at is None:
-        return ReviewStage.NOMINATION
-    return ReviewStage.SELECTION
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ def _dashboard_page(
     if edition is not None:
         categories = list_categories()
         standing = console.standing(edition, now=moment)
-        scoring = console.scoring_progress(edition, console.current_stage(edition))
+        scoring = console.scoring_progress(edition, standing.stage)
         focus = standing.focus_round
         context.update(
             standing=standing,
