@@ -342,7 +342,7 @@ def nominations_by_status(edition: Edition, categories: list[Category]) -> Nomin
 
 def nominations_query(
     edition: Edition, *, category_id: int | None, status: NominationStatus | None
-) -> Select[tuple[Nomination]]:
+) -> Select[Nomination]:
     """The nominations behind a count of :func:`nominations_by_status`, with what the list
     shows, in category order (for one page at a time)."""
     query = (
