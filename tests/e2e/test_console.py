@@ -1,9 +1,15 @@
 """The secretariat's console in a real browser: signed in with two-factor, the dashboard
-shows a demo edition in its voting phase, and its next step is taken from there."""
+shows a demo edition in its voting phase, and its next step is taken from there.
+
+The demo data gets a server and database of its own: its open round and its edition open
+for submissions would otherwise stand beside the ones the other journeys make."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pyotp
+import pytest
 from sqlalchemy import select
 
 from prizes import demo
@@ -11,24 +17,31 @@ from prizes.accounts import services
 from prizes.core.clock import now
 from prizes.db import db
 from prizes.voting.models import VotingRound
+from tests.e2e.conftest import LiveServer, serve
 from tests.e2e.test_journeys import PASSWORD, _shot
 
 EMAIL = "console@example.org"
 
 
-def _staff_with_two_factor(live_server) -> str:
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve(tmp_path_factory.mktemp("e2e-console")) as server:
+        yield server
+
+
+def _staff_with_two_factor(server: LiveServer) -> str:
     """A secretariat account with two-factor on; returns its secret (the authenticator)."""
     secret = pyotp.random_base32()
-    with live_server.app.app_context():
+    with server.app.app_context():
         admin = services.create_admin(email=EMAIL, password=PASSWORD, now=now())
         admin.totp_secret, admin.totp_enabled_at = secret, now()
         db.session.commit()
     return secret
 
 
-def _demo_voting_edition(live_server) -> tuple[int, str]:
+def _demo_voting_edition(server: LiveServer) -> tuple[int, str]:
     """The demo data (a small load), and its edition in voting: id and title."""
-    with live_server.app.app_context():
+    with server.app.app_context():
         demo.seed(40, rng_seed=18)
         db.session.commit()
         voting_round = db.session.scalar(
@@ -42,11 +55,11 @@ def _demo_voting_edition(live_server) -> tuple[int, str]:
         return voting_round.edition_id, voting_round.edition.title
 
 
-def test_the_secretariat_moves_a_demo_edition_on_from_the_dashboard(live_server, page):
-    secret = _staff_with_two_factor(live_server)
-    edition_id, title = _demo_voting_edition(live_server)
+def test_the_secretariat_moves_a_demo_edition_on_from_the_dashboard(demo_server, page):
+    secret = _staff_with_two_factor(demo_server)
+    edition_id, title = _demo_voting_edition(demo_server)
 
-    page.goto(live_server.url + "/login")
+    page.goto(demo_server.url + "/login")
     page.get_by_label("Email address").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
