@@ -39,9 +39,10 @@ def _staff_with_two_factor(server: LiveServer) -> str:
     return secret
 
 
-def _demo_voting_edition(server: LiveServer) -> tuple[int, str]:
+@pytest.fixture(scope="module")
+def demo_edition(demo_server: LiveServer) -> tuple[int, str]:
     """The demo data (a small load), and its edition in voting: id and title."""
-    with server.app.app_context():
+    with demo_server.app.app_context():
         demo.seed(40, rng_seed=18)
         db.session.commit()
         voting_round = db.session.scalar(
@@ -55,9 +56,11 @@ def _demo_voting_edition(server: LiveServer) -> tuple[int, str]:
         return voting_round.edition_id, voting_round.edition.title
 
 
-def test_the_secretariat_moves_a_demo_edition_on_from_the_dashboard(demo_server, page):
+def test_the_secretariat_moves_a_demo_edition_on_from_the_dashboard(
+    demo_server, demo_edition, page
+):
     secret = _staff_with_two_factor(demo_server)
-    edition_id, title = _demo_voting_edition(demo_server)
+    edition_id, title = demo_edition
 
     page.goto(demo_server.url + "/login")
     page.get_by_label("Email address").fill(EMAIL)
@@ -89,3 +92,30 @@ def test_the_secretariat_moves_a_demo_edition_on_from_the_dashboard(demo_server,
     page.get_by_text("The round is final:").wait_for()
     page.get_by_role("heading", name="Next step: Announce the champions").wait_for()
     assert f"edition={edition_id}" in page.url
+
+
+def test_the_console_passes_an_accessibility_scan_in_english_and_arabic(
+    demo_server, demo_edition, browser, axe_script
+):
+    from tests.e2e.test_languages import _scan
+
+    with demo_server.app.app_context():
+        services.create_admin(email="scan@example.org", password=PASSWORD, now=now())
+        db.session.commit()
+    edition_id = demo_edition[0]  # its round's charts, open or advanced
+    findings = []
+    for locale in ("en", "ar"):
+        # The scan injects axe-core, which the site's CSP would rightly refuse.
+        context = browser.new_context(locale=locale, bypass_csp=True)
+        page = context.new_page()
+        page.goto(demo_server.url + "/login")
+        page.locator("input[name=email]").fill("scan@example.org")
+        page.locator("input[name=password]").fill(PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        page.goto(demo_server.url + f"/admin/?edition={edition_id}")
+        assert page.locator("svg.chart").count() == 2
+        _shot(page, f"console-dashboard-{locale}-scanned")
+        findings += _scan(page, axe_script)
+        context.close()
+    assert findings == []
