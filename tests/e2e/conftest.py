@@ -44,8 +44,13 @@ class LiveServer:
 
 
 @contextmanager
-def serve(instance: Path) -> Iterator[LiveServer]:
-    """The app on a free loopback port, with its own database in ``instance``."""
+def serve(instance: Path, **settings: Any) -> Iterator[LiveServer]:
+    """The app on a free loopback port, with its own database in ``instance`` (and
+    ``settings`` over the journeys' ones). The job queue, bound to one app at a time, is
+    given back to the app it served before, if any."""
+    from prizes.jobs import huey
+
+    before = (huey.app, huey.target, huey.immediate, huey.consumer_side)
     app = create_app(
         {
             "INSTANCE_PATH": str(instance),
@@ -58,6 +63,7 @@ def serve(instance: Path) -> Iterator[LiveServer]:
             "REGISTRATION_MIN_SECONDS": 1,
             "JOBS_IMMEDIATE": True,
             "REQUIRE_TWO_FACTOR_ROLES": (),
+            **settings,
         }
     )
     with app.app_context():
@@ -71,6 +77,8 @@ def serve(instance: Path) -> Iterator[LiveServer]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        if before[0] is not None and before[0] is not app:
+            huey.bind(before[0], before[1], immediate=before[2], consumer=before[3])
 
 
 @pytest.fixture(scope="session")
