@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from prizes.accounts.models import User
 from prizes.contest import timeline
 from prizes.contest.models import Category, Edition, Phase
+from prizes.contest.queries import list_categories
 from prizes.core.clock import in_geneva
 from prizes.core.errors import DomainError
 from prizes.db import db
@@ -36,6 +37,7 @@ from prizes.review.models import (
     Score,
     ScoreStatus,
 )
+from prizes.review.queries import users_by_id
 from prizes.review.scoring import STAGE_STATUSES
 from prizes.voting import integrity, rounds
 from prizes.voting.models import FlagStatus, SuspicionFlag, Vote, VotingRound
@@ -553,3 +555,34 @@ def disputes_waiting(edition: Edition) -> dict[DisputeState, int]:
     )
     counts = {DisputeState(state): int(count) for state, count in rows}
     return {state: counts.get(state, 0) for state in WAITING_DISPUTES}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything the console shows about an edition, each figure read once."""
+
+    categories: list[Category]
+    nominations: NominationTable
+    scoring: ScoringProgress
+    experts: dict[int, User]
+    votes: tuple[Chart, Chart] | None  # per day, per hour; None without a round
+    flags: list[FlagCount]
+    disputes: dict[DisputeState, int]
+
+
+def figures(standing: Standing, *, now: datetime) -> Figures:
+    """The console's figures for an edition where it stands: a fixed number of queries,
+    whatever the number of categories, experts, nominations or votes."""
+    edition = standing.edition
+    categories = list_categories()
+    scoring = scoring_progress(edition, standing.stage)
+    focus = standing.focus_round
+    return Figures(
+        categories=categories,
+        nominations=nominations_by_status(edition, categories),
+        scoring=scoring,
+        experts=users_by_id(set(scoring.by_expert)),
+        votes=vote_charts(focus, now=now) if focus else None,
+        flags=open_flags(edition),
+        disputes=disputes_waiting(edition),
+    )

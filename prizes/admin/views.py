@@ -34,7 +34,6 @@ from prizes.core.unit_of_work import on_refusal, on_refusal_show
 from prizes.db import db
 from prizes.nominations.models import NominationStatus
 from prizes.nominations.queries import list_editions
-from prizes.review.queries import users_by_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -80,20 +79,8 @@ def _dashboard_page(
         "stage_labels": {stage.value: label for stage, label in console.STAGE_LABELS.items()},
     }
     if edition is not None:
-        categories = list_categories()
         standing = console.standing(edition, now=moment)
-        scoring = console.scoring_progress(edition, standing.stage)
-        focus = standing.focus_round
-        context.update(
-            standing=standing,
-            categories=categories,
-            table=console.nominations_by_status(edition, categories),
-            scoring=scoring,
-            experts=users_by_id(set(scoring.by_expert)),
-            vote_charts=console.vote_charts(focus, now=moment) if focus else None,
-            flags=console.open_flags(edition),
-            disputes=console.disputes_waiting(edition),
-        )
+        context.update(standing=standing, figures=console.figures(standing, now=moment))
     return render_template("admin/dashboard.html", **context), status
 
 
