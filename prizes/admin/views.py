@@ -91,7 +91,10 @@ def take_next_step(edition_id: int) -> ResponseReturnValue:
     edition = db.session.get(Edition, edition_id) or abort(404)
     form = NextStepForm()
     if not form.validate_on_submit():
-        return _dashboard_page(list_editions(), edition, form, 422)
+        # A step the page did not name reads as a page out of date; the reason's own
+        # error shows under its field.
+        stale = str(console.StepMoved.message) if form.step.errors else None
+        return _dashboard_page(list_editions(), edition, form, 422, refusal=stale)
     on_refusal(
         lambda error: _dashboard_page(
             list_editions(), edition, form, error.status_code, refusal=error.message
