@@ -245,6 +245,24 @@ def test_scoring_progress_counts_sheets_per_category_and_expert(db, count_querie
     assert console.scoring_progress(edition, ReviewStage.SELECTION).by_category == {}
 
 
+def test_the_review_queue_per_category_joins_the_counts_and_the_sheets(db, count_queries):
+    edition, _experts = _scoring_setup()
+    make_nomination(
+        edition=edition, category_number=4, status=NominationStatus.REJECTED, status_reason="No."
+    )
+    edition.nominated_list_announced_at = None
+    categories = [get_category(n) for n in range(1, 19)]
+    table = console.nominations_by_status(edition, categories)
+    scoring = console.scoring_progress(edition, ReviewStage.NOMINATION)
+    with count_queries() as statements:
+        rows = console.review_rows(table, scoring)
+    assert statements == []
+    assert [(r.category.number, r.waiting, r.decided, r.sheets) for r in rows] == [
+        (4, 3, 1, Sheets(5, 2, 1)),
+        (9, 1, 0, Sheets(2, 1, 0)),
+    ]
+
+
 def test_votes_are_counted_per_geneva_day_and_hour(db, count_queries):
     edition = make_edition()
     nomination = make_nomination(edition=edition)

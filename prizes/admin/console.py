@@ -557,6 +557,42 @@ def disputes_waiting(edition: Edition) -> dict[DisputeState, int]:
     return {state: counts.get(state, 0) for state in WAITING_DISPUTES}
 
 
+# The review's decisions on a submission, and what follows from one.
+DECIDED = frozenset(
+    {
+        NominationStatus.NOMINATED,
+        NominationStatus.REJECTED,
+        NominationStatus.RETURNED,
+        NominationStatus.SHORTLISTED,
+        NominationStatus.WINNER,
+        NominationStatus.CHAMPION,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One category of the review queue: submissions waiting for the review's decision,
+    those decided, and the score sheets of the stage the experts are in."""
+
+    category: Category
+    waiting: int
+    decided: int
+    sheets: Sheets
+
+
+def review_rows(table: NominationTable, scoring: ScoringProgress) -> list[ReviewRow]:
+    """The review queue per category, from the figures already read (no query)."""
+    rows = []
+    for category, counts in table.rows:
+        waiting = counts.get(NominationStatus.SUBMITTED, 0)
+        decided = sum(n for status, n in counts.items() if status in DECIDED)
+        sheets = scoring.by_category.get(category.id, Sheets())
+        if waiting or decided or sheets.expected:
+            rows.append(ReviewRow(category, waiting, decided, sheets))
+    return rows
+
+
 @dataclass(frozen=True)
 class Figures:
     """Everything the console shows about an edition, each figure read once."""
@@ -568,6 +604,10 @@ class Figures:
     votes: tuple[Chart, Chart] | None  # per day, per hour; None without a round
     flags: list[FlagCount]
     disputes: dict[DisputeState, int]
+
+    @property
+    def review(self) -> list[ReviewRow]:
+        return review_rows(self.nominations, self.scoring)
 
 
 def figures(standing: Standing, *, now: datetime) -> Figures:
