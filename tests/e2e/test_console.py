@@ -7,6 +7,7 @@ for submissions would otherwise stand beside the ones the other journeys make.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -16,7 +17,7 @@ from prizes import demo
 from prizes.accounts import services
 from prizes.core.clock import now
 from prizes.db import db
-from prizes.voting.models import VotingRound
+from prizes.voting.models import BallotEntry, Vote, VotingRound
 from tests.e2e.conftest import LiveServer, serve
 from tests.e2e.test_journeys import PASSWORD, _shot
 
@@ -55,7 +56,33 @@ def demo_edition(demo_server: LiveServer) -> tuple[int, str]:
             )
         )
         assert voting_round is not None, "the demo has an edition in its voting phase"
+        _votes_for_the_charts(voting_round)
+        db.session.commit()
         return voting_round.edition_id, voting_round.edition.title
+
+
+def _votes_for_the_charts(voting_round: VotingRound) -> None:
+    """Votes over the round's days at varied hours, where the demo has cast none yet."""
+    from tests.factories import make_user
+
+    if db.session.scalar(select(Vote.id).where(Vote.round_id == voting_round.id).limit(1)):
+        return
+    entries = list(
+        db.session.scalars(select(BallotEntry).where(BallotEntry.round_id == voting_round.id))
+    )
+    start = max(voting_round.opens_at, now() - timedelta(days=6))
+    for n in range(60):
+        entry = entries[n % len(entries)]
+        db.session.add(
+            Vote(
+                round_id=voting_round.id,
+                category_id=entry.category_id,
+                nomination_id=entry.nomination_id,
+                voter_id=make_user().id,
+                cast_at=min(start + timedelta(hours=(n * 37) % 140, minutes=n), now()),
+                receipt_code=f"E2E{n:05d}",
+            )
+        )
 
 
 def test_the_secretariat_moves_a_demo_edition_on_from_the_dashboard(
