@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from prizes.accounts.models import Role
-from prizes.admin import console
-from prizes.admin.console import Sheets, StepKind, StepMoved
+from prizes.admin import console, figures
+from prizes.admin.console import StepKind, StepMoved
+from prizes.admin.figures import Sheets
 from prizes.contest.models import Phase
 from prizes.contest.timeline import TimelineRefused
 from prizes.core.clock import now
@@ -160,7 +161,7 @@ def test_nominations_are_counted_per_category_and_status(db, count_queries):
         )
     categories = [get_category(n) for n in range(1, 19)]
     with count_queries() as statements:
-        table = console.nominations_by_status(edition, categories)
+        table = figures.nominations_by_status(edition, categories)
     assert len(statements) == 1
     assert table.statuses == [
         NominationStatus.DRAFT,
@@ -227,7 +228,7 @@ def _scoring_setup():
 def test_scoring_progress_counts_sheets_per_category_and_expert(db, count_queries):
     edition, (ann, bob, cat) = _scoring_setup()
     with count_queries() as statements:
-        progress = console.scoring_progress(edition, ReviewStage.NOMINATION)
+        progress = figures.scoring_progress(edition, ReviewStage.NOMINATION)
     assert len(statements) == 1
     four, nine = get_category(4).id, get_category(9).id
     # Category 4: ann owes 3, bob 2 (recused from one); category 9: bob and cat owe 1 each.
@@ -242,7 +243,7 @@ def test_scoring_progress_counts_sheets_per_category_and_expert(db, count_querie
     # The same sheets as the review's own list of the missing ones.
     missing = missing_scores(edition, None, ReviewStage.NOMINATION)
     assert len(missing) == progress.total.expected - progress.total.submitted
-    assert console.scoring_progress(edition, ReviewStage.SELECTION).by_category == {}
+    assert figures.scoring_progress(edition, ReviewStage.SELECTION).by_category == {}
 
 
 def test_the_review_queue_per_category_joins_the_counts_and_the_sheets(db, count_queries):
@@ -252,10 +253,10 @@ def test_the_review_queue_per_category_joins_the_counts_and_the_sheets(db, count
     )
     edition.nominated_list_announced_at = None
     categories = [get_category(n) for n in range(1, 19)]
-    table = console.nominations_by_status(edition, categories)
-    scoring = console.scoring_progress(edition, ReviewStage.NOMINATION)
+    table = figures.nominations_by_status(edition, categories)
+    scoring = figures.scoring_progress(edition, ReviewStage.NOMINATION)
     with count_queries() as statements:
-        rows = console.review_rows(table, scoring)
+        rows = figures.review_rows(table, scoring)
     assert statements == []
     assert [(r.category.number, r.waiting, r.decided, r.sheets) for r in rows] == [
         (4, 3, 1, Sheets(5, 2, 1)),
@@ -279,7 +280,7 @@ def test_votes_are_counted_per_geneva_day_and_hour(db, count_queries):
         _vote(voting_round, nomination, at=at)
     database.session.flush()
     with count_queries() as statements:
-        per_day, per_hour = console.vote_charts(
+        per_day, per_hour = figures.vote_charts(
             voting_round, now=datetime(2026, 1, 13, 12, tzinfo=UTC)
         )
     assert len(statements) == 1
@@ -336,15 +337,15 @@ def test_open_flags_are_counted_by_kind_and_disputes_by_state(db, count_queries)
         )
     database.session.flush()
     with count_queries() as statements:
-        flags = console.open_flags(edition)
-        disputes = console.disputes_waiting(edition)
+        flags = figures.open_flags(edition)
+        disputes = figures.disputes_waiting(edition)
     assert len(statements) == 2
     assert [(f.kind, f.flags, f.votes) for f in flags] == [
         ("machine_cadence", 1, 10),
         ("network_burst", 2, 20),
     ]
     assert disputes == {DisputeState.OPEN: 2, DisputeState.ANSWERED: 1, DisputeState.REFERRED: 1}
-    assert console.disputes_waiting(make_edition()) == dict.fromkeys(console.WAITING_DISPUTES, 0)
+    assert figures.disputes_waiting(make_edition()) == dict.fromkeys(figures.WAITING_DISPUTES, 0)
 
 
 # --- the page -------------------------------------------------------------------------------
@@ -483,7 +484,7 @@ def test_the_nominations_of_a_category_are_one_query_per_page(db, count_queries)
     edition = make_edition()
     for _ in range(3):
         make_nomination(edition=edition, status=NominationStatus.SUBMITTED)
-    query = console.nominations_query(
+    query = figures.nominations_query(
         edition, category_id=get_category(4).id, status=NominationStatus.SUBMITTED
     )
     rows = list(database.session.scalars(query))

@@ -12,7 +12,7 @@ from prizes.accounts.emails import PACKAGE_DOMAINS
 from prizes.accounts.models import BlockedMailDomain, Role, User
 from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.accounts.queries import count_users, list_blocked_domains, users_matching
-from prizes.admin import console
+from prizes.admin import console, figures
 from prizes.admin.forms import (
     MANAGED_ROLES,
     BlockedDomainForm,
@@ -80,7 +80,7 @@ def _dashboard_page(
     }
     if edition is not None:
         standing = console.standing(edition, now=moment)
-        context.update(standing=standing, figures=console.figures(standing, now=moment))
+        context.update(standing=standing, figures=figures.figures_of(standing, now=moment))
     return render_template("admin/dashboard.html", **context), status
 
 
@@ -122,7 +122,7 @@ def nominations() -> ResponseReturnValue:
     if status_name and status_name not in {s.value for s in NominationStatus}:
         return render_error_page(400, _("“status” is not a status of a nomination."))
     status = NominationStatus(status_name) if status_name else None
-    query = console.nominations_query(edition, category_id=category_id, status=status)
+    query = figures.nominations_query(edition, category_id=category_id, status=status)
     page = paginate(query, page=int_arg("page", 1))
     return render_template(
         "admin/nominations.html",
