@@ -389,6 +389,18 @@ OBJECT_ROUTES = {
         lambda s: f"/admin/editions/{s.edition.id}/champions/announce",
         allow("secretariat", ok=302),
     ),
+    # The console's next step, sent with only the CSRF token: the console again (422) for
+    # the secretariat, unchanged.
+    "admin.take_next_step": (
+        "POST",
+        lambda s: f"/admin/editions/{s.edition.id}/next-step",
+        allow("secretariat", ok=422),
+    ),
+    "admin.nominations": (
+        "GET",
+        lambda s: f"/admin/nominations?edition={s.edition.id}&status=submitted",
+        allow("secretariat"),
+    ),
     # Closing a round early asks for the reason: without one, the page again, unchanged.
     "rounds.close_early": (
         "POST",

@@ -255,3 +255,15 @@ class ResendMailForm(SiteForm):
     """Send a mail again; ``confirm=yes`` is the second step for one that may have arrived."""
 
     confirm = HiddenField(validators=[Optional(), AnyOf(["yes"])])
+
+
+class NextStepForm(SiteForm):
+    """The console's button for an edition's next step: the step the page showed (so a page
+    left open does not take a later one), and the reason an early step needs."""
+
+    step = HiddenField(validators=[InputRequired(), Length(max=40)])
+    reason = TextAreaField(
+        _l("Reason for acting before the date (an override, shown on the timeline)"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 2},
+    )

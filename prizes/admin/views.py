@@ -23,24 +23,30 @@ from prizes.accounts.emails import PACKAGE_DOMAINS
 from prizes.accounts.models import BlockedMailDomain, Role, User
 from prizes.accounts.permissions import roles_required, signed_in_user
 from prizes.accounts.queries import count_users, list_blocked_domains, users_matching
-from prizes.admin import audit_trail
+from prizes.admin import audit_trail, console, figures
 from prizes.admin.forms import (
     MANAGED_ROLES,
     BlockedDomainForm,
+    NextStepForm,
     ResendMailForm,
     RoleChangeForm,
     UserSearchForm,
 )
+from prizes.contest.models import Edition
+from prizes.contest.queries import list_categories
 from prizes.core import outbox as mail_outbox
 from prizes.core import runs as job_runs
 from prizes.core.audit import record
 from prizes.core.clock import now
+from prizes.core.errors import render_error_page
 from prizes.core.forms import form_page, given
 from prizes.core.mail import MailStatus, OutgoingMail, read_outbox
 from prizes.core.pagination import paginate
 from prizes.core.params import int_arg
 from prizes.core.unit_of_work import on_refusal, on_refusal_show
 from prizes.db import db
+from prizes.nominations.models import NominationStatus
+from prizes.nominations.queries import list_editions
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -53,7 +59,91 @@ def _secretariat_only() -> None:
 
 @bp.route("/")
 def dashboard() -> ResponseReturnValue:
-    return render_template("admin/dashboard.html", users=count_users())
+    """The console: an edition's phase, its next step with a button, and its figures (the
+    newest edition, or the one chosen with ``?edition=``)."""
+    editions = list_editions()
+    edition_id = int_arg("edition")
+    if edition_id is None:
+        return _dashboard_page(editions, editions[0] if editions else None, NextStepForm())
+    edition = next((e for e in editions if e.id == edition_id), None)
+    if edition is None:
+        return render_error_page(404, _("There is no edition number %(id)d.", id=edition_id))
+    return _dashboard_page(editions, edition, NextStepForm())
+
+
+def _dashboard_page(
+    editions: list[Edition],
+    edition: Edition | None,
+    form: NextStepForm,
+    status: int = 200,
+    refusal: str | None = None,
+) -> ResponseReturnValue:
+    moment = now()
+    context: dict[str, object] = {
+        "users": count_users(),
+        "editions": editions,
+        "voting_editions": console.open_edition_ids(moment),
+        "edition": edition,
+        "form": form,
+        "refusal": refusal,
+        "moment": moment,
+        "phase_labels": console.PHASE_LABELS,
+        "step_buttons": {kind.value: label for kind, label in console.STEP_BUTTONS.items()},
+        "stage_labels": {stage.value: label for stage, label in console.STAGE_LABELS.items()},
+    }
+    if edition is not None:
+        standing = console.standing(edition, now=moment)
+        context.update(standing=standing, figures=figures.figures_of(standing, now=moment))
+    return render_template("admin/dashboard.html", **context), status
+
+
+@bp.route("/editions/<int:edition_id>/next-step", methods=["POST"])
+def take_next_step(edition_id: int) -> ResponseReturnValue:
+    """The console's button: the edition's next step, by the service that owns it. A
+    refusal shows the console again, with the reason and the refusal's status."""
+    edition = db.session.get(Edition, edition_id) or abort(404)
+    form = NextStepForm()
+    if not form.validate_on_submit():
+        # A step the page did not name reads as a page out of date; the reason's own
+        # error shows under its field.
+        stale = str(console.StepMoved.message) if form.step.errors else None
+        return _dashboard_page(list_editions(), edition, form, 422, refusal=stale)
+    on_refusal(
+        lambda error: _dashboard_page(
+            list_editions(), edition, form, error.status_code, refusal=error.message
+        )
+    )
+    message = console.take_next_step(
+        edition,
+        step=given(form.step.data),
+        by=signed_in_user(),
+        now=now(),
+        reason=form.reason.data,
+    )
+    flash(message, "success")
+    return redirect(url_for("admin.dashboard", edition=edition.id))
+
+
+@bp.route("/nominations")
+def nominations() -> ResponseReturnValue:
+    """The nominations behind the console's counts: an edition's, by category and status."""
+    edition = db.session.get(Edition, int_arg("edition") or 0)
+    if edition is None:
+        return render_error_page(400, _("Choose an edition: “edition” names none."))
+    category_id = int_arg("category")
+    status_name = request.args.get("status", "").strip()
+    if status_name and status_name not in {s.value for s in NominationStatus}:
+        return render_error_page(400, _("“status” is not a status of a nomination."))
+    status = NominationStatus(status_name) if status_name else None
+    query = figures.nominations_query(edition, category_id=category_id, status=status)
+    page = paginate(query, page=int_arg("page", 1))
+    return render_template(
+        "admin/nominations.html",
+        edition=edition,
+        category=next((c for c in list_categories() if c.id == category_id), None),
+        status=status,
+        page=page,
+    )
 
 
 @bp.route("/users")

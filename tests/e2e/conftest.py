@@ -11,6 +11,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,14 @@ class LiveServer:
         return Path(self.app.config["MAIL_OUTBOX_DIR"])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    instance = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def serve(instance: Path, **settings: Any) -> Iterator[LiveServer]:
+    """The app on a free loopback port, with its own database in ``instance`` (and
+    ``settings`` over the journeys' ones). The job queue, bound to one app at a time, is
+    given back to the app it served before, if any."""
+    from prizes.jobs import huey
+
+    before = (huey.app, huey.target, huey.immediate, huey.consumer_side)
     app = create_app(
         {
             "INSTANCE_PATH": str(instance),
@@ -57,6 +63,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "REGISTRATION_MIN_SECONDS": 1,
             "JOBS_IMMEDIATE": True,
             "REQUIRE_TWO_FACTOR_ROLES": (),
+            **settings,
         }
     )
     with app.app_context():
@@ -65,9 +72,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        if before[0] is not None and before[0] is not app:
+            huey.bind(before[0], before[1], immediate=before[2], consumer=before[3])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve(tmp_path_factory.mktemp("e2e")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

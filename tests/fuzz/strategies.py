@@ -154,6 +154,7 @@ QUERY_PARAMETERS = [
     "before",
     "after",
     "state",
+    "status",
     "next",
     "endpoint",
     "_external",

@@ -271,6 +271,17 @@ TARGETS: dict[str, Target] = {
         lambda s: [f"/admin/outbox/{s.failed_mail.id}/resend", "/admin/outbox/2147483647/resend"],
         lambda s: {"confirm": ["yes", "no", ""]},
     ),
+    "admin.take_next_step": Target(
+        "secretariat",
+        lambda s: [
+            f"/admin/editions/{s.edition.id}/next-step",
+            "/admin/editions/2147483647/next-step",
+        ],
+        lambda s: {
+            "step": ["announce_nominated_list", "close_round", "publish_results", "none"],
+            "reason": WORDS,
+        },
+    ),
     "rounds.create": Target(
         "secretariat",
         lambda s: [f"/admin/rounds/new/{s.edition.id}"],
