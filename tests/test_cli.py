@@ -32,19 +32,29 @@ def test_create_admin_refuses_bad_input(runner, db):
 
 
 def test_seed_demo_loads_a_contest_and_prints_the_logins(app, runner, db):
-    result = runner.invoke(args=["seed-demo", "--entries", "40", "--seed", "7"])
+    """The figures of the demo are tested in tests/test_demo.py; here, the command."""
+    result = runner.invoke(args=["seed-demo", "--seed", "7"])
     assert result.exit_code == 0, result.output
     for role in ("secretariat", "expert", "stakeholder", "voter"):
         assert f"demo.{role}@example.org" in result.output
-    assert db.scalar(select(func.count(StocktakingEntry.id))) == 40
-    assert db.scalar(select(func.count(Nomination.id))) > 0
-    assert db.scalar(select(func.count(VotingRound.id))) == 2  # last year's and this year's
+    assert "demo-logins.txt" in result.output
+    assert db.scalar(select(func.count(StocktakingEntry.id))) == 300
+    # Four editions: finished, awaiting the decisions, in voting, open for submissions.
+    assert db.scalar(select(func.count(VotingRound.id))) == 3
     nominated = select(func.count(Nomination.id)).where(Nomination.status == "nominated")
     submitted = select(func.count(Nomination.id)).where(Nomination.status == "submitted")
     open_round = select(VotingRound.id).where(VotingRound.finalised_at.is_(None)).scalar_subquery()
     on_ballot = select(func.count()).where(BallotEntry.round_id == open_round)
-    assert db.scalar(on_ballot) == db.scalar(nominated)
-    assert db.scalar(select(func.count(Decision.id)).where(Decision.published_at.is_not(None))) > 0
+    in_open_round = select(func.count(Nomination.id)).where(
+        Nomination.status == "nominated",
+        Nomination.id.in_(
+            select(BallotEntry.nomination_id).where(BallotEntry.round_id == open_round)
+        ),
+    )
+    assert db.scalar(on_ballot) == db.scalar(in_open_round) <= db.scalar(nominated)
+    assert (
+        db.scalar(select(func.count(Decision.id)).where(Decision.published_at.is_not(None))) == 90
+    )
     assert db.scalar(submitted) > 0  # the next edition's review queue has work
     logins = Path(app.instance_path) / "demo-logins.txt"
     assert logins.exists() and logins.stat().st_mode & 0o077 == 0
@@ -52,6 +62,8 @@ def test_seed_demo_loads_a_contest_and_prints_the_logins(app, runner, db):
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "demo.voter@example.org" in again.output
     assert runner.invoke(args=["seed-demo"]).exit_code != 0  # never into a database with data
+    too_few = runner.invoke(args=["seed-demo", "--entries", "40"])
+    assert too_few.exit_code == 2 and "144" in too_few.output
 
 
 def test_create_admin_refuses_a_common_password(runner, db):
@@ -79,7 +91,7 @@ def test_the_app_runs_without_the_demo_extra(runner, db, monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "faker", None)  # an import of it now fails
-    result = runner.invoke(args=["seed-demo", "--entries", "5"])
+    result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 1
     assert "pip install -e '.[demo]'" in result.output
     assert db.scalar(select(func.count(User.id))) == 0

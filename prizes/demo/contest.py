@@ -154,13 +154,14 @@ def _score(
         )
     )
     leniency = {e: rng.uniform(-0.8, 0.8) for trio in cast.experts.values() for e in trio}
-    declared = set(
-        db.session.execute(
+    declared = {
+        (expert, nomination)
+        for expert, nomination in db.session.execute(
             select(ConflictDeclaration.expert_id, ConflictDeclaration.nomination_id).where(
                 ConflictDeclaration.nomination_id.in_([n.id for n in chosen])
             )
-        ).tuples()
-    )
+        )
+    }
     declarations, scores = [], []
     for nomination in chosen:
         for expert in cast.experts[nomination.category_id]:
@@ -355,6 +356,7 @@ def finished_edition(cast: Cast, year: int) -> Edition:
     vote log, and the votes file exported."""
     from prizes.exports import services as exports
     from prizes.exports.models import ExportKind
+
     m = cast.moment
     edition = _edition(
         cast,

@@ -557,7 +557,7 @@ THEMES: dict[int, Theme] = {
 # Sentences any project may use; the same slots.
 INTROS = (
     "Launched in {year} by {org}, the project brings {topic} to {group} in {place}.",
-    "{org} started the initiative in {year} because {need}.",
+    "{org} started the initiative in {year} because {need}: its answer is {topic}.",
     "In {place}, {need}; {org} set out in {year} to change that with {topic}.",
     "The project puts {topic} within reach of {group} across {place}.",
 )
