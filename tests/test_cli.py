@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyotp
 from sqlalchemy import func, select
 
 from prizes.accounts.models import Role, User
+from prizes.demo.people import Login
 from prizes.nominations.models import Nomination
 from prizes.review.models import Decision
 from prizes.stocktaking.models import StocktakingEntry
@@ -31,8 +33,9 @@ def test_create_admin_refuses_bad_input(runner, db):
     assert db.scalar(select(func.count(User.id))) == 0
 
 
-def test_seed_demo_loads_a_contest_and_prints_the_logins(app, runner, db):
-    """The figures of the demo are tested in tests/test_demo.py; here, the command."""
+def test_seed_demo_loads_a_contest_and_prints_the_logins(app, runner, db, client):
+    """The figures of the demo are tested in tests/test_demo.py; here, the command, and
+    the staff accounts signing in with the two-factor secret it printed and saved."""
     result = runner.invoke(args=["seed-demo", "--seed", "7"])
     assert result.exit_code == 0, result.output
     for role in ("secretariat", "expert", "stakeholder", "voter"):
@@ -56,8 +59,19 @@ def test_seed_demo_loads_a_contest_and_prints_the_logins(app, runner, db):
         db.scalar(select(func.count(Decision.id)).where(Decision.published_at.is_not(None))) == 90
     )
     assert db.scalar(submitted) > 0  # the next edition's review queue has work
-    logins = Path(app.instance_path) / "demo-logins.txt"
-    assert logins.exists() and logins.stat().st_mode & 0o077 == 0
+    path = Path(app.instance_path) / "demo-logins.txt"
+    assert path.exists() and path.stat().st_mode & 0o077 == 0
+    logins = {login.email: login for login in map(Login.parse, path.read_text().splitlines())}
+    for role in ("secretariat", "expert"):
+        login = logins[f"demo.{role}@example.org"]
+        assert login.totp_secret and login.totp_secret in result.output
+        first = client.post_form("/login", {"email": login.email, "password": login.password})
+        assert first.location == "/login/code"
+        code = pyotp.TOTP(login.totp_secret).now()
+        assert client.post_form("/login/code", {"code": code}).status_code == 302
+        assert client.get("/account").status_code == 200
+        client.post_form("/logout")
+    assert logins["demo.voter@example.org"].totp_secret is None
 
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "demo.voter@example.org" in again.output

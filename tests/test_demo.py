@@ -6,10 +6,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import faker
-import pyotp
 import pytest
 from sqlalchemy import func, select
 
@@ -21,7 +19,6 @@ from prizes.core.text import count_words
 from prizes.core.vocabulary import StakeholderType
 from prizes.demo.countries import UN_COUNTRIES, UN_MEMBER_STATES, UN_OBSERVER_STATES
 from prizes.demo.entries import make_projects
-from prizes.demo.people import Login
 from prizes.demo.themes import THEMES
 from prizes.exports.models import Export, ExportStatus
 from prizes.nominations.models import Nomination, NominationStatus
@@ -193,18 +190,3 @@ def test_the_same_seed_gives_the_same_projects(db):
 
     assert titles(7) == titles(7)
     assert titles(7) != titles(8)
-
-
-def test_staff_sign_in_with_the_two_factor_secret_of_the_logins_file(seeded, app, client, db):
-    path = Path(app.instance_path) / "demo-logins.txt"
-    logins = {login.email: login for login in map(Login.parse, path.read_text().splitlines())}
-    for role in ("secretariat", "expert"):
-        login = logins[f"demo.{role}@example.org"]
-        assert login.totp_secret and login.totp_secret in seeded.output
-        first = client.post_form("/login", {"email": login.email, "password": login.password})
-        assert first.location == "/login/code"
-        code = pyotp.TOTP(login.totp_secret).now()
-        assert client.post_form("/login/code", {"code": code}).status_code == 302
-        assert client.get("/account").status_code == 200
-        client.post_form("/logout")
-    assert logins["demo.voter@example.org"].totp_secret is None
