@@ -15,6 +15,7 @@ from prizes.accounts.models import User
 from prizes.contest.models import Category, Edition
 from prizes.contest.queries import list_categories
 from prizes.core.clock import now
+from prizes.core.mail import OutgoingMail
 from prizes.core.text import count_words
 from prizes.core.vocabulary import StakeholderType
 from prizes.demo.countries import UN_COUNTRIES, UN_MEMBER_STATES, UN_OBSERVER_STATES
@@ -141,6 +142,8 @@ def test_every_other_phase_has_its_edition(seeded, db, app):
         )
     ).all()
     assert len(open_flags) >= 2
+    # The steps' mails (to made-up nominators and voters) are not left to be sent.
+    assert not db.scalar(select(func.count()).select_from(OutgoingMail))
     # Open for submissions, with a review queue.
     assert upcoming.accepts_submissions(moment)
     assert _statuses(db, upcoming)["submitted"] > 0

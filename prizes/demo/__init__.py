@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from prizes.accounts.models import Role, User
 from prizes.contest.models import Category, Edition
@@ -79,6 +79,7 @@ def seed(entry_count: int, *, rng_seed: int | None = None) -> list[Login]:
     fake.seed_instance(rng.getrandbits(32))
     moment = now()
     day = timedelta(days=1)
+    mails_before = db.session.scalar(select(func.max(mail.OutgoingMail.id))) or 0
     categories = list(db.session.scalars(select(Category).order_by(Category.number)))
     logins, users = make_demo_accounts(moment)
 
@@ -130,8 +131,10 @@ def seed(entry_count: int, *, rng_seed: int | None = None) -> list[Login]:
     contest.awaiting_decisions(cast, year - 1)
     contest.voting_edition(cast, year)
     contest.open_edition(cast, year + 1)
-    # The mails the steps queued (to nominators, to voters) would only clutter the outbox.
+    # The mails the steps queued (to nominators, experts, voters) would only clutter the
+    # outbox: those not flushed yet are forgotten, the others deleted before the commit.
     mail.discard_pending(db.session)
+    db.session.execute(delete(mail.OutgoingMail).where(mail.OutgoingMail.id > mails_before))
     return logins
 
 

@@ -96,7 +96,7 @@ def _edition(cast: Cast, year: int, **dates: datetime | None) -> Edition:
 def _submit(cast: Cast, edition: Edition, *, per_category: int) -> list[Nomination]:
     """Submitted nominations, in each category projects about that category, one per
     organisation; the demo stakeholder's account nominates the first in a few."""
-    rng, made = cast.rng, []
+    rng, made = cast.rng, list[Nomination]()
     opens = edition.submission_opens_at
     span = int((min(edition.submission_closes_at, cast.moment) - opens).total_seconds())
     for category in cast.categories:
@@ -229,7 +229,7 @@ def _vote(cast: Cast, voting_round: VotingRound, *, until: datetime, campaign: b
     for category_id, ids in sorted(ballot.items()):
         order = rng.sample(ids, k=len(ids))
         top = rng.randint(60, 110)
-        counts = []
+        counts: list[int] = []
         for place in range(len(order)):
             count = max(1, round(top / (place + 1) ** rng.uniform(0.7, 1.1)))
             counts.append(min(count, counts[-1] - 1) if counts else count)
