@@ -5,7 +5,8 @@ written from, so that an e-health project reads as one and is entered in e-healt
 Each category (and so its WSIS action line, C1 to C11) has its topics, the people it
 serves, the needs it answers, what the projects do and what they achieved. Slots in
 braces are filled by ``prizes.demo.writing``: ``{topic}``, ``{group}``, ``{place}`` (a UN
-member state or observer), ``{org}``, ``{year}`` and numbers ``{n}``, ``{m}``, ``{pct}``.
+member state or observer), ``{org}``, ``{year}`` (and ``{until}``, five years on) and
+numbers ``{n}``, ``{m}``, ``{pct}``.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ THEMES: dict[int, Theme] = {
             "More than {m} comments from the public shaped the final text.",
             "Duplicate ICT spending fell by {pct} per cent in three years.",
         ),
-        titles=("{Topic} for {place}", "Digital {place} {year}: {topic}"),
+        titles=("{Topic} for {place}", "{Topic} {year}-{until}"),
         ministry="Ministry of ICT",
     ),
     2: Theme(

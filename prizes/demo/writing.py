@@ -45,6 +45,7 @@ def slots(rng: random.Random, theme: Theme, *, org: str, place: str, year: int) 
         "org": org,
         "place": place,
         "year": str(year),
+        "until": str(year + 5),
         "topic": rng.choice(theme.topics),
         "group": rng.choice(theme.groups),
         "need": rng.choice(theme.needs),
