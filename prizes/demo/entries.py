@@ -9,6 +9,7 @@ random generator given, so the same seed gives the same entries.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -76,6 +77,13 @@ def _organisation(
     return f"{fake.last_name()} {rng.choice(OTHER)}"
 
 
+def _website(organisation: str, index: int) -> str:
+    """A made-up address from the organisation's name, under the reserved .example domain
+    (RFC 2606), so that no demo link leads to a real site."""
+    words = re.findall(r"[a-z0-9]+", organisation.lower())
+    return f"https://{'-'.join(words[:4]) or 'project'}-{index + 1}.example"
+
+
 def make_projects(
     fake: Faker, count: int, categories: list[Category], *, rng: random.Random
 ) -> list[Project]:
@@ -110,7 +118,7 @@ def make_projects(
             stakeholder_type=kind,
             country=country,
             description=writing.description(rng, theme, slots),
-            website=f"https://{fake.domain_name()}",
+            website=_website(organisation, index),
             start_date=start,
             end_date=start + timedelta(days=rng.randint(400, 1800)) if rng.random() < 0.4 else None,
             action_lines=[EntryActionLine(action_line=line) for line in sorted(lines)],
