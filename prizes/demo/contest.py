@@ -199,8 +199,12 @@ def _nominated_list(cast: Cast, edition: Edition, submitted: list[Nomination]) -
     """Stage 1 as the secretariat applies it after the experts' scores, then announced."""
     at = edition.review_closes_at - 2 * DAY
     _score(cast, edition, submitted, ReviewStage.NOMINATION, at)
-    for category in cast.categories:
-        decisions.apply_stage_one(edition, category, by=cast.secretariat, now=at)
+    # Each decision's writes wait for one flush at the end, instead of one before each of
+    # the next decision's reads, which do not depend on them (a third of the seeding time).
+    with db.session.no_autoflush:
+        for category in cast.categories:
+            decisions.apply_stage_one(edition, category, by=cast.secretariat, now=at)
+    db.session.flush()
     nominations.announce_nominated_list(
         edition, by=cast.secretariat, now=edition.review_closes_at + DAY
     )
