@@ -14,7 +14,6 @@ step happened, so the timelines read as if the secretariat had acted on the day.
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +27,7 @@ from prizes.contest.models import Category, Edition
 from prizes.core.clock import geneva_deadline
 from prizes.core.vocabulary import SDG_NAMES
 from prizes.db import db
+from prizes.demo import votes
 from prizes.demo.entries import Project
 from prizes.demo.themes import THEMES
 from prizes.demo.writing import nomination_texts
@@ -45,16 +45,11 @@ from prizes.review.models import (
 from prizes.review.rubric import seed_default_rubric
 from prizes.transparency.services import extend_log
 from prizes.voting import fraud, rounds
-from prizes.voting.models import FlagKind, SuspicionFlag, Vote, VotingRound
-from prizes.voting.services import new_receipt_code
+from prizes.voting.models import FlagKind, SuspicionFlag, VotingRound
 
 DAY = timedelta(days=1)
 SUBMITTED_PER_CATEGORY = 7
 NOMINATED_PER_CATEGORY = 6
-# A campaign of fresh accounts on one network, all for one project: the fraud checks flag
-# it (a burst, and fresh accounts for a single project). It stays under the integrity
-# threshold (30 per cent of the project's votes), so the round can still be advanced.
-CAMPAIGN_VOTES = 22
 
 
 @dataclass
@@ -210,99 +205,6 @@ def _nominated_list(cast: Cast, edition: Edition, submitted: list[Nomination]) -
     )
 
 
-def _vote(cast: Cast, voting_round: VotingRound, *, until: datetime, campaign: bool) -> None:
-    """Votes of the crowd: a few favourites in each category and a long tail (no two
-    nominees with the same count, so the shortlist is exactly the top five); with
-    ``campaign``, also a scripted campaign, which the fraud checks then flag."""
-    rng = cast.rng
-    ballot: dict[int, list[int]] = defaultdict(list)
-    for category_id, nomination_id in db.session.execute(
-        select(Nomination.category_id, Nomination.id)
-        .where(
-            Nomination.edition_id == voting_round.edition_id,
-            Nomination.status == NominationStatus.NOMINATED,
-        )
-        .order_by(Nomination.id)
-    ):
-        ballot[category_id].append(nomination_id)
-    opens = voting_round.opens_at
-    span = int((until - opens).total_seconds())
-    rows = []
-    favourite: tuple[int, int] | None = None
-    leaders: dict[int, int] = {}
-    for category_id, ids in sorted(ballot.items()):
-        order = rng.sample(ids, k=len(ids))
-        top = rng.randint(60, 110)
-        counts: list[int] = []
-        for place in range(len(order)):
-            count = max(1, round(top / (place + 1) ** rng.uniform(0.7, 1.1)))
-            counts.append(min(count, counts[-1] - 1) if counts else count)
-        voters = iter(rng.sample(cast.voters, k=min(len(cast.voters), sum(counts))))
-        for nomination_id, count in zip(order, counts, strict=True):
-            for _ in range(count):
-                rows.append(
-                    _vote_row(
-                        rng, voting_round, category_id, nomination_id, next(voters), opens, span
-                    )
-                )
-        leaders[category_id] = order[0]
-        if favourite is None and counts[0] >= 80:
-            favourite = (category_id, order[0])
-    db.session.execute(insert(Vote), rows)
-    if campaign and favourite is not None:
-        _campaign(cast, voting_round, favourite, leaders, at=opens + (until - opens) / 2)
-
-
-def _vote_row(
-    rng: random.Random,
-    voting_round: VotingRound,
-    category_id: int,
-    nomination_id: int,
-    voter: int,
-    opens: datetime,
-    span: int,
-) -> dict[str, object]:
-    return {
-        "round_id": voting_round.id,
-        "category_id": category_id,
-        "nomination_id": nomination_id,
-        "voter_id": voter,
-        "cast_at": opens + timedelta(seconds=rng.randrange(span)),
-        "receipt_code": new_receipt_code(),
-        "network_hash": f"{rng.getrandbits(256):064x}",
-        "device_hash": f"{rng.getrandbits(256):064x}",
-        "status": "valid",
-    }
-
-
-def _campaign(
-    cast: Cast,
-    voting_round: VotingRound,
-    favourite: tuple[int, int],
-    leaders: dict[int, int],
-    *,
-    at: datetime,
-) -> None:
-    """Fresh accounts on one network voting for one project within minutes, and one account
-    voting for the favourites of eight categories every four seconds: what scripts do (the
-    script's votes go to leaders, so no count ties another at the shortlist's cut-off)."""
-    rng = cast.rng
-    category_id, nomination_id = favourite
-    fresh = cast.make_fresh(
-        CAMPAIGN_VOTES + 1, created_between=(at - timedelta(hours=3), at - timedelta(hours=1))
-    )
-    network = f"{rng.getrandbits(256):064x}"
-    rows = []
-    for index, voter in enumerate(fresh[:-1]):
-        row = _vote_row(rng, voting_round, category_id, nomination_id, voter, at, 1)
-        rows.append(row | {"cast_at": at + timedelta(seconds=17 * index), "network_hash": network})
-    script = fresh[-1]
-    for index, (other_category, leader) in enumerate(sorted(leaders.items())[:8]):
-        row = _vote_row(rng, voting_round, other_category, leader, script, at, 1)
-        rows.append(row | {"cast_at": at + timedelta(hours=2, seconds=4 * index)})
-    db.session.execute(insert(Vote), rows)
-
-
 def _round(
     cast: Cast, edition: Edition, *, opens: datetime, closes: datetime, campaign: bool
 ) -> VotingRound:
@@ -316,7 +218,13 @@ def _round(
         by=cast.secretariat,
     )
     until = min(closes, cast.moment)
-    _vote(cast, voting_round, until=until, campaign=campaign)
+    votes.cast_votes(
+        voting_round,
+        rng=cast.rng,
+        voters=cast.voters,
+        until=until,
+        campaign=cast.make_fresh if campaign else None,
+    )
     fraud.compute_flags(voting_round, now=until)
     extend_log(voting_round, now=until)  # the worker's batch: the vote log and a signed head
     return voting_round
