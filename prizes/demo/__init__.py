@@ -196,6 +196,7 @@ def init_app(app: Flask) -> None:
             if path.exists():
                 _print_logins([Login.parse(line) for line in path.read_text().splitlines() if line])
             return
+        click.echo("Loading the demo data (about ten seconds)...")
         try:
             logins = seed(entry_count, rng_seed=rng_seed)
         except ModuleNotFoundError as missing:
