@@ -142,6 +142,10 @@ def test_every_other_phase_has_its_edition(seeded, db, app):
         )
     ).all()
     assert len(open_flags) >= 2
+    # The demo voter voted in past rounds (receipts to look at), not yet in the open one.
+    voter = db.scalar(select(User.id).where(User.email_canonical == "demo.voter@example.org"))
+    theirs = Counter(db.scalars(select(Vote.round_id).where(Vote.voter_id == voter)))
+    assert theirs[voting_round.id] == 0 and sum(theirs.values()) > 0
     # The steps' mails (to made-up nominators and voters) are not left to be sent.
     assert not db.scalar(select(func.count()).select_from(OutgoingMail))
     # Open for submissions, with a review queue.

@@ -122,6 +122,7 @@ def seed(entry_count: int, *, rng_seed: int | None = None) -> list[Login]:
         voters=crowd.make(VOTERS, role=None, created_between=long_ago),
         secretariat=users["secretariat"],
         stakeholder=users["stakeholder"],
+        demo_voter=users["voter"].id,
         make_fresh=lambda count, created_between: crowd.make(
             count, role=None, created_between=created_between
         ),

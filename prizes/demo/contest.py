@@ -63,6 +63,7 @@ class Cast:
     nominator_of: dict[str, int]  # organisation key -> nominator id
     experts: dict[int, list[int]]  # category id -> the three experts assigned
     voters: list[int]
+    demo_voter: int
     secretariat: User
     stakeholder: User
     make_fresh: Callable[..., list[int]]  # fresh accounts, for the campaign
@@ -208,6 +209,9 @@ def _nominated_list(cast: Cast, edition: Edition, submitted: list[Nomination]) -
 def _round(
     cast: Cast, edition: Edition, *, opens: datetime, closes: datetime, campaign: bool
 ) -> VotingRound:
+    """A round on the nominated list, the crowd's votes in it, the fraud checks' flags and
+    the vote log. In a past round the demo voter voted too (their receipts are under "My
+    votes"); the open one is theirs to try."""
     voting_round = rounds.create_round(
         edition,
         title="Online voting",
@@ -221,7 +225,7 @@ def _round(
     votes.cast_votes(
         voting_round,
         rng=cast.rng,
-        voters=cast.voters,
+        voters=cast.voters if closes > cast.moment else [cast.demo_voter, *cast.voters],
         until=until,
         campaign=cast.make_fresh if campaign else None,
     )

@@ -69,10 +69,12 @@ def make_demo_accounts(moment: datetime) -> tuple[list[Login], dict[str, User]]:
     for name, roles in DEMO_ROLES.items():
         email = f"demo.{name}@example.org"
         password = secrets.token_urlsafe(9)
-        user = accounts.register_user(email=email, password=password, now=moment).user
+        # Made long ago, like the crowd, so they may have taken part in past editions.
+        made = moment - timedelta(days=1000)
+        user = accounts.register_user(email=email, password=password, now=made).user
         # Its sign-up mail is dropped before the next account's savepoint would record it.
         mail.discard_pending(db.session)
-        user.email_verified_at = moment
+        user.email_verified_at = made
         user.organisation_name = f"Demo {name.title()} Office"
         user.organisation_type = StakeholderType.OTHER
         user.country = "CH"
