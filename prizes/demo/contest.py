@@ -54,7 +54,8 @@ NOMINATED_PER_CATEGORY = 6
 
 @dataclass
 class Cast:
-    """Who the demo's crowd is and what it has to work with."""
+    """Who takes part in the demo's editions and what they work with; ``quality`` is each
+    nomination's hidden merit, which the experts' scores follow (with noise)."""
 
     rng: random.Random
     moment: datetime
@@ -71,6 +72,7 @@ class Cast:
 
 
 def _edition(cast: Cast, year: int, **dates: datetime | None) -> Edition:
+    """An edition with the published rubric and three experts per category."""
     edition = Edition(
         year=year,
         title=f"WSIS Prizes {year}",
