@@ -11,6 +11,7 @@ export PRIZES_BASE_URL ?= http://$(HOST):$(PORT)
 .PHONY: run test install install-test lint format migrate demo messages clean serve-prod bench
 
 $(BIN)/python:
+	@echo "First run: creating $(VENV) and installing the packages: under a minute with a package cache, longer when pip downloads them (make run then loads the demo data, about ten seconds)."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
