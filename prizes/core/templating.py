@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from babel import Locale, dates, numbers
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -55,11 +55,17 @@ def url_with(endpoint: str, **changes: Any) -> str:
     path arguments are dropped, so a crafted query string cannot break the page.
     """
     view_args = dict(request.view_args or {})
+    # The target's own path arguments come from the path, never from the query (?year= on
+    # a page without a year would otherwise pick the endpoint's rule that has one).
+    path_arguments = {
+        name for rule in current_app.url_map.iter_rules(endpoint) for name in rule.arguments
+    }
     query = {
         key: value
         for key, value in request.args.items()
         if not key.startswith("_")
         and key not in view_args
+        and key not in path_arguments
         and key not in changes
         and key != "endpoint"
     }

@@ -165,3 +165,14 @@ def test_list_pages_cost_the_same_for_any_number_of_rows(client, db, count_queri
         return len(nominated), len(projects)
 
     assert page_queries(2) == page_queries(12)
+
+
+def test_a_query_naming_a_path_argument_is_not_taken_for_it(client, db):
+    """``?year=`` on the current edition's list: its links keep the query but not the year,
+    which belongs to the path of another rule of the same endpoint."""
+    edition = make_edition()
+    make_nomination(edition=edition, entry=make_entry())
+    db.commit()
+    assert client.get("/nominated", query_string={"year": ""}).status_code == 200
+    for year in (" ", "abc", "2025"):  # a form error at most, never a failed page
+        assert client.get("/nominated", query_string={"year": year}).status_code in (200, 400)
