@@ -22,6 +22,7 @@ from sqlalchemy import (
     Engine,
     Enum,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     create_engine,
@@ -279,6 +280,8 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 
 
 def _converted(column_type: Any, dialect: Any, values: list[Any]) -> list[Any]:
+    if isinstance(column_type, LargeBinary):  # bytes go to either driver as they are
+        return values
     processor = column_type.dialect_impl(dialect).bind_processor(dialect)
     if processor is None:
         return values

@@ -181,10 +181,12 @@ def _append(session: Session, tree: StoredTree, round_id: int, size: int, rows: 
     status_of = [row.pop("status_of") for row in rows if "status_of" in row]
     minutes: dict[datetime, str] = {}
     hashes = [merkle.leaf_hash(_leaf_data(row, minutes)) for row in rows]
-    columns = ("receipt_hash", "category_number", "nomination_id", "target_index")
     records = [
-        {name: row.get(name) for name in columns}
-        | {
+        {
+            "receipt_hash": row.get("receipt_hash"),
+            "category_number": row.get("category_number"),
+            "nomination_id": row.get("nomination_id"),
+            "target_index": row.get("target_index"),
             "kind": row["kind"].value,
             "minute": row["minute"],
             "reason_code": row.get("reason_code"),
@@ -192,9 +194,9 @@ def _append(session: Session, tree: StoredTree, round_id: int, size: int, rows: 
             "counted": row["counted"],
             "round_id": round_id,
             "leaf_index": size + offset,
-            "leaf_hash": hashes[offset],
+            "leaf_hash": leaf_hash,
         }
-        for offset, row in enumerate(rows)
+        for offset, (row, leaf_hash) in enumerate(zip(rows, hashes, strict=True))
     ]
     # One executemany with each value converted once: a million leaves in seconds. (A
     # declared model's __table__ is a Table; SQLAlchemy types it as any FromClause.)
