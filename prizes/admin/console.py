@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -263,13 +264,13 @@ def take_next_step(
     if current.kind == StepKind.ANNOUNCE_NOMINATED_LIST:
         count = nominations.announce_nominated_list(edition, by=by, now=now, reason=reason)
         return str(_l("The nominated list is public: %(count)d projects.", count=count))
+    # A round's step always names its round (``standing`` makes it so).
+    voting_round = cast(VotingRound, current.voting_round)
     if current.kind == StepKind.CLOSE_ROUND:
-        assert current.voting_round is not None  # noqa: S101 (a round step names its round)
-        rounds.close_round_early(current.voting_round, by=by, now=now, reason=reason)
+        rounds.close_round_early(voting_round, by=by, now=now, reason=reason)
         return str(_l("The round is closed; it can now be advanced."))
     if current.kind == StepKind.ADVANCE_ROUND:
-        assert current.voting_round is not None  # noqa: S101
-        shortlist = rounds.advance_round(current.voting_round, by=by, now=now)
+        shortlist = rounds.advance_round(voting_round, by=by, now=now)
         count = sum(len(ids) for ids in shortlist.values())
         return str(_l("The round is final: %(count)d projects are shortlisted.", count=count))
     if current.kind == StepKind.ANNOUNCE_CHAMPIONS:
