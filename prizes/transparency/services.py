@@ -121,6 +121,8 @@ def _new_votes(session: Session, round_id: int, window: tuple[int, int]) -> list
             "receipt_hash": leaves.receipt_hash(code),
             "category_number": number,
             "nomination_id": nomination_id,
+            "target_index": None,
+            "reason_code": None,
             "minute": cast_at.replace(second=0, microsecond=0),
             "counted": True,
         }
@@ -152,6 +154,10 @@ def _status_changes(session: Session, round_id: int) -> list[dict]:
         rows.append(
             {
                 "kind": LeafKind.INVALIDATION if invalid else LeafKind.REINSTATEMENT,
+                "vote_id": None,
+                "receipt_hash": None,
+                "category_number": None,
+                "nomination_id": None,
                 "target_index": index,
                 "reason_code": INVALIDATED if invalid else REINSTATED,
                 "minute": moment,
@@ -175,32 +181,20 @@ def _leaf_data(row: dict, minutes: dict[datetime, str]) -> bytes:
 
 
 def _append(session: Session, tree: StoredTree, round_id: int, size: int, rows: list[dict]) -> int:
-    """Insert the leaves at ``size`` on, and the stored nodes they complete."""
+    """Insert the leaves at ``size`` on, and the stored nodes they complete. ``rows`` are the
+    leaves' columns (one key set for all), completed here with their place and hash."""
     if not rows:
         return size
     status_of = [row.pop("status_of") for row in rows if "status_of" in row]
     minutes: dict[datetime, str] = {}
-    hashes = [merkle.leaf_hash(_leaf_data(row, minutes)) for row in rows]
-    records = [
-        {
-            "receipt_hash": row.get("receipt_hash"),
-            "category_number": row.get("category_number"),
-            "nomination_id": row.get("nomination_id"),
-            "target_index": row.get("target_index"),
-            "kind": row["kind"].value,
-            "minute": row["minute"],
-            "reason_code": row.get("reason_code"),
-            "vote_id": row.get("vote_id"),
-            "counted": row["counted"],
-            "round_id": round_id,
-            "leaf_index": size + offset,
-            "leaf_hash": leaf_hash,
-        }
-        for offset, (row, leaf_hash) in enumerate(zip(rows, hashes, strict=True))
-    ]
-    # One executemany with each value converted once: a million leaves in seconds. (A
-    # declared model's __table__ is a Table; SQLAlchemy types it as any FromClause.)
-    insert_many(session, cast(Table, LogLeaf.__table__), records)
+    hashes = []
+    for index, row in enumerate(rows, start=size):
+        leaf_hash = merkle.leaf_hash(_leaf_data(row, minutes))
+        row["round_id"], row["leaf_index"], row["leaf_hash"] = round_id, index, leaf_hash
+        hashes.append(leaf_hash)
+    # One executemany (COPY on PostgreSQL) with each value converted once. (A declared
+    # model's __table__ is a Table; SQLAlchemy types it as any FromClause.)
+    insert_many(session, cast(Table, LogLeaf.__table__), rows)
     if status_of:
         session.execute(
             update(LogLeaf)
