@@ -263,7 +263,7 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     # Column by column: a column's values pass through its conversion in one map().
     values = [_converted(table.c[n].type, dialect, [row[n] for row in rows]) for n in names]
     params: list[Any] = list(zip(*values, strict=True))
-    if dialect.name == "postgresql":  # COPY: several times an executemany's speed
+    if dialect.name == "postgresql":  # COPY: one stream, not a statement a row
         driver: Any = connection.connection.driver_connection  # in use: never None
         columns = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
         target = dialect.identifier_preparer.format_table(table)
