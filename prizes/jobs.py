@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from prizes.core import mail as mail_module
 from prizes.core import outbox, runs
 from prizes.core.redis_client import connection_options, queue_breaker
+from prizes.review import decisions as review_decisions
 
 log = logging.getLogger(__name__)
 
@@ -417,6 +418,11 @@ def _log_file(round_id: int, run: runs.JobRun) -> str:
     voting_round = db.session.get(VotingRound, round_id)
     written = log_file(voting_round) if voting_round is not None else None
     return f"written: {written.name}" if written else "the log is not final yet"
+
+
+@review_decisions.results_published.connect
+def _write_log_files_of(edition: Any, **_: Any) -> None:
+    write_log_files(edition.id)
 
 
 def write_log_files(edition_id: int) -> list[runs.JobRun]:

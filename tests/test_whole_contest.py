@@ -275,6 +275,11 @@ def test_a_full_edition_has_18_winners_and_72_champions(db, outbox, client, runn
         )
     assert decisions.publish_results(edition, by=secretariat, now=edition.selection_closes_at) == 90
     db.commit()
+    from prizes.core.runs import JobRun
+
+    # Publication, by whatever screen, asks the worker for the finished round's log file.
+    log_jobs = db.scalars(select(JobRun).where(JobRun.kind == "log_file")).all()
+    assert [job.subject_id for job in log_jobs] == [voting_round.id]
 
     outcomes = Counter(
         dict(

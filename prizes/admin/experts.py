@@ -20,7 +20,6 @@ from prizes.core.forms import form_page, given, options
 from prizes.core.params import int_arg
 from prizes.core.unit_of_work import on_refusal_go_to, on_refusal_show
 from prizes.db import db
-from prizes.jobs import write_log_files
 from prizes.nominations.queries import get_nomination, list_editions
 from prizes.review import aggregation, decisions, queries, scoring, services
 from prizes.review.forms import AssignForm, DecisionForm, EditionRulesForm, InviteForm, ReasonForm
@@ -246,7 +245,6 @@ def publish(edition_id: int) -> ResponseReturnValue:
     count = decisions.publish_results(
         edition, by=signed_in_user(), now=now(), reason=form.reason.data
     )
-    write_log_files(edition.id)  # the finished rounds' log files, written by the worker
     flash(
         _(
             "The results are published (%(count)d winners and champions); nominators are told.",

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
@@ -34,6 +35,10 @@ from prizes.voting.models import Vote, VoteStatus, VotingRound
 NOT_NOMINATED = _l(
     "The expert group did not place the project on the nominated list of its category."
 )
+
+results_published = Namespace().signal("results-published")
+"""Sent with the edition inside the transaction that publishes its results, so that the
+packages above review act on it (the jobs: the finished rounds' log files)."""
 
 
 class ScoresIncomplete(DomainError):
@@ -374,6 +379,7 @@ def publish_results(edition: Edition, *, by: User, now: datetime, reason: str | 
                 url=external_url("results.edition", year=edition.year),
             )
     edition.results_published_at = now
+    results_published.send(edition)
     bump_after_commit(db.session, "catalogue")
     audit.record(db.session, "results.published", actor=by, target=edition)
     return sum(len(d) for d in decided.values())
